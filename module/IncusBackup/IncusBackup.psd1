@@ -1,0 +1,28 @@
+@{
+    RootModule           = 'IncusBackup.psm1'
+    ModuleVersion        = '0.1.0'
+    CompatiblePSEditions = @('Core')
+    GUID                 = '5b8f2f7e-3c1a-4d2e-9a57-1f0c6e2d9b41'
+    Author               = 'IncusBackup contributors'
+    CompanyName          = 'IncusBackup'
+    Copyright            = '(c) IncusBackup contributors. MIT License.'
+    Description          = 'Back up and restore an Incus server (instances, custom volumes, images, config) into an auditable repository, through the Incus REST API.'
+    PowerShellVersion    = '7.6'
+    FormatsToProcess     = @('IncusBackup.format.ps1xml')
+    CmdletsToExport      = @(
+        'Backup-IncusInstance'
+        'Backup-IncusVolume'
+        'Get-IncusBackup'
+        'Restore-IncusInstance'
+        'Restore-IncusVolume'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('Incus', 'Backup', 'Restore', 'Containers', 'Linux')
+            ProjectUri = 'https://example.invalid/incus-backup'
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using IncusBackup.Errors;
+using IncusBackup.Incus;
+
+namespace IncusBackup.Backup;
+
+/// <summary>
+/// Turns names and wildcards into the instances and volumes they mean. A literal name that matches nothing is
+/// reported as missing (the cmdlet writes a non-terminating error for it); a wildcard that matches nothing is not.
+/// </summary>
+public sealed class ResourceSelector(IncusClient client)
+{
+    /// <param name="patterns">Names or wildcards; empty means all.</param>
+    /// <param name="project">The project, or null for every project.</param>
+    public async Task<Selection<InstanceBackupTarget>> SelectInstancesAsync(IReadOnlyList<string> patterns, string? project, CancellationToken ct)
+    {
+        var instances = await InProjectAsync(project, () => client.ListInstancesAsync(project, ct)).ConfigureAwait(false);
+        var (chosen, missing, empty) = Match(instances, patterns, pattern => i => NameMatches(pattern, i.Name), Wildcard.HasWildcards);
+        return new Selection<InstanceBackupTarget>(
+            chosen.OrderBy(i => i.Project, StringComparer.Ordinal).ThenBy(i => i.Name, StringComparer.Ordinal).Select(i => new InstanceBackupTarget(i)).ToList(),
+            missing, empty);
+    }
+
+    /// <param name="patterns">"pool/name" or "name" (then <paramref name="pool"/> or every pool); wildcards allowed in both parts; empty means all.</param>
+    public async Task<Selection<VolumeBackupTarget>> SelectVolumesAsync(IReadOnlyList<string> patterns, string? pool, string? project, CancellationToken ct)
+    {
+        var pools = await client.ListPoolsAsync(ct).ConfigureAwait(false);
+        if (pool is not null && pools.All(p => p.Name != pool))
+        {
+            throw new IncusBackupException(ErrorIds.PoolNotFound, ErrorKind.NotFound, $"Storage pool '{pool}' not found.", pool,
+                "List the pools with: incus storage list");
+        }
+        var all = new List<VolumeBackupTarget>();
+        foreach (var p in pools.Where(p => pool is null || p.Name == pool))
+        {
+            var volumes = await InProjectAsync(project, () => client.ListCustomVolumesAsync(project, p.Name, ct)).ConfigureAwait(false);
+            all.AddRange(volumes.Select(v => new VolumeBackupTarget(p.Name, v)));
+        }
+        var (chosen, missing, empty) = Match(all, patterns,
+            pattern =>
+            {
+                var (poolPattern, namePattern) = SplitVolumePattern(pattern, pool);
+                return v => NameMatches(poolPattern, v.Pool) && NameMatches(namePattern, v.Name);
+            },
+            pattern => Wildcard.HasWildcards(SplitVolumePattern(pattern, pool).Name));
+        return new Selection<VolumeBackupTarget>(
+            chosen.OrderBy(v => v.Project, StringComparer.Ordinal).ThenBy(v => v.Pool, StringComparer.Ordinal).ThenBy(v => v.Name, StringComparer.Ordinal).ToList(),
+            missing, empty);
+    }
+
+    /// <summary>Runs a project-scoped list call, turning the server's 404 for an unknown project into ProjectNotFound.</summary>
+    private static async Task<List<T>> InProjectAsync<T>(string? project, Func<Task<List<T>>> list)
+    {
+        try
+        {
+            return await list().ConfigureAwait(false);
+        }
+        catch (IncusApiException e) when (e.IsNotFound && project is not null)
+        {
+            throw new IncusBackupException(ErrorIds.ProjectNotFound, ErrorKind.NotFound, $"Project '{project}' not found.", project,
+                "List the projects with: incus project list", e);
+        }
+    }
+
+    /// <summary>"pool/name", or "name" in the given pool (or any pool).</summary>
+    public static (string Pool, string Name) SplitVolumePattern(string pattern, string? pool)
+    {
+        var slash = pattern.IndexOf('/');
+        return slash < 0 ? (pool ?? "*", pattern) : (pattern[..slash], pattern[(slash + 1)..]);
+    }
+
+    /// <summary>Literal names match exactly (Incus names are case-sensitive); wildcards match like PowerShell's, ignoring case.</summary>
+    private static bool NameMatches(string pattern, string value) =>
+        Wildcard.HasWildcards(pattern) ? new Wildcard(pattern).IsMatch(value) : pattern == value;
+
+    private static (List<T> Chosen, List<string> Missing, List<string> Empty) Match<T>(IReadOnlyList<T> items, IReadOnlyList<string> patterns,
+        Func<string, Func<T, bool>> matcher, Func<string, bool> isWildcard)
+    {
+        if (patterns.Count == 0) return (items.ToList(), [], []);
+        var chosen = new List<T>();
+        var missing = new List<string>();
+        var empty = new List<string>();
+        foreach (var pattern in patterns.Distinct(StringComparer.Ordinal))
+        {
+            var hits = items.Where(matcher(pattern)).ToList();
+            if (hits.Count == 0) (isWildcard(pattern) ? empty : missing).Add(pattern);
+            foreach (var hit in hits)
+                if (!chosen.Contains(hit)) chosen.Add(hit);
+        }
+        return (chosen, missing, empty);
+    }
+}

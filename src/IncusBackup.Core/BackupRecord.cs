@@ -1,0 +1,48 @@
+namespace IncusBackup;
+
+public enum BackupKind
+{
+    Instance,
+    Volume,
+    Image,
+    Config,
+}
+
+/// <summary>One complete backup in a repository: what Get-IncusBackup lists and Backup-* emit.</summary>
+public sealed class BackupRecord
+{
+    public required BackupKind Kind { get; init; }
+    public required string Project { get; init; }
+
+    /// <summary>Storage pool of a volume (or the root pool of an instance).</summary>
+    public string? Pool { get; init; }
+    public required string Name { get; init; }
+
+    /// <summary>The backup's folder name: YYYYMMDDThhmmssZ, with -N when several were taken in one second.</summary>
+    public required string Version { get; init; }
+    public required DateTime Timestamp { get; init; }
+
+    /// <summary>Size of the archive in bytes.</summary>
+    public long Size { get; init; }
+    public required string Compression { get; init; }
+    public bool InstanceOnly { get; init; }
+    public bool Optimized { get; init; }
+    public string[] Snapshots { get; init; } = [];
+    public string? InstanceType { get; init; }
+
+    /// <summary>How a running source was held still while it was read (Frozen, Stopped, None, ServerSnapshot).</summary>
+    public string? Consistency { get; init; }
+    public string? ServerVersion { get; init; }
+    public required string Sha256 { get; init; }
+
+    /// <summary>Full path of the archive file.</summary>
+    public required string File { get; init; }
+
+    /// <summary>Full path of the backup's folder.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>The repository this record lives in, as a target string (dir:/path).</summary>
+    public required string Repository { get; init; }
+
+    public override string ToString() => $"{Kind} {Project}/{(Pool is null || Kind == BackupKind.Instance ? "" : Pool + "/")}{Name}@{Version}";
+}

@@ -1,0 +1,47 @@
+namespace IncusBackup.Errors;
+
+/// <summary>Stable error identifiers. Scripts and tests match on these; never rename one.</summary>
+public static class ErrorIds
+{
+    // Connection to the Incus server.
+    public const string IncusUnreachable = "IncusUnreachable";
+    public const string IncusPermissionDenied = "IncusPermissionDenied";
+    public const string IncusApiError = "IncusApiError";
+    public const string IncusOperationFailed = "IncusOperationFailed";
+
+    // Repository target.
+    public const string TargetNotConfigured = "TargetNotConfigured";
+    public const string TargetSchemeUnsupported = "TargetSchemeUnsupported";
+    public const string TargetNotWritable = "TargetNotWritable";
+    public const string TargetNotFound = "TargetNotFound";
+    public const string TargetInsufficientSpace = "TargetInsufficientSpace";
+    public const string TargetFull = "TargetFull";
+    public const string ConfigFileInvalid = "ConfigFileInvalid";
+
+    // Resources and names.
+    public const string InstanceNotFound = "InstanceNotFound";
+    public const string VolumeNotFound = "VolumeNotFound";
+    public const string ProjectNotFound = "ProjectNotFound";
+    public const string PoolNotFound = "PoolNotFound";
+    public const string InvalidName = "InvalidName";
+    public const string InvalidVersion = "InvalidVersion";
+
+    // Backup.
+    public const string BackupFailed = "BackupFailed";
+    public const string DownloadFailed = "DownloadFailed";
+    public const string CompressionUnsupported = "CompressionUnsupported";
+    public const string Stopped = "OperationStopped";
+
+    // Restore and verification.
+    public const string BackupNotFound = "BackupNotFound";
+    public const string BackupFileMissing = "BackupFileMissing";
+    public const string ChecksumMismatch = "ChecksumMismatch";
+    public const string ManifestInvalid = "ManifestInvalid";
+    public const string ArchiveInvalid = "ArchiveInvalid";
+    public const string BackupKindMismatch = "BackupKindMismatch";
+    public const string TargetExists = "TargetExists";
+    public const string ConfirmationRequired = "ConfirmationRequired";
+    public const string DependencyMissing = "DependencyMissing";
+    public const string RestoreFailed = "RestoreFailed";
+    public const string ReplaceRolledBack = "ReplaceRolledBack";
+}

@@ -1,0 +1,35 @@
+namespace IncusBackup.Repository;
+
+/// <summary>Filters for listing backups (Get-IncusBackup's parameters). Null means "any".</summary>
+public sealed record BackupQuery
+{
+    public BackupKind? Kind { get; init; }
+
+    /// <summary>Names or wildcards; for volumes "pool/name" is accepted too.</summary>
+    public IReadOnlyList<string> Names { get; init; } = [];
+    public string? Project { get; init; }
+    public string? Pool { get; init; }
+    public string? Version { get; init; }
+
+    /// <summary>Only the newest backup of each resource.</summary>
+    public bool Latest { get; init; }
+    public DateTime? After { get; init; }
+    public DateTime? Before { get; init; }
+
+    public IEnumerable<BackupRecord> Apply(IEnumerable<BackupRecord> records)
+    {
+        var wildcards = Names.Select(n => new Wildcard(n)).ToList();
+        var filtered = records.Where(r =>
+            (Kind is null || r.Kind == Kind) &&
+            (Project is null || r.Project == Project) &&
+            (Pool is null || r.Pool == Pool) &&
+            (Version is null || r.Version == Version) &&
+            (After is null || r.Timestamp > After.Value.ToUniversalTime()) &&
+            (Before is null || r.Timestamp < Before.Value.ToUniversalTime()) &&
+            (wildcards.Count == 0 || wildcards.Any(w => w.IsMatch(r.Name) || (r.Pool is not null && w.IsMatch(r.Pool + "/" + r.Name)))));
+        if (!Latest) return filtered;
+        return filtered
+            .GroupBy(r => (r.Kind, r.Project, r.Pool, r.Name))
+            .Select(g => g.OrderBy(r => BackupVersion.Parse(r.Version)).Last());
+    }
+}

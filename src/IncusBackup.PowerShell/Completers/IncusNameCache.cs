@@ -1,0 +1,32 @@
+using System.Collections.Concurrent;
+using IncusBackup.Incus;
+
+namespace IncusBackup.PowerShell.Completers;
+
+/// <summary>
+/// Names fetched from the local Incus server for tab completion, cached for a few seconds so repeated Tab
+/// presses stay instant. Completion never throws: an unreachable server just completes nothing.
+/// </summary>
+internal static class IncusNameCache
+{
+    private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan FetchTimeout = TimeSpan.FromSeconds(3);
+    private static readonly ConcurrentDictionary<string, (DateTime At, IReadOnlyList<string> Names)> Cache = new();
+
+    public static IReadOnlyList<string> Get(string key, Func<IncusClient, CancellationToken, Task<IEnumerable<string>>> fetch)
+    {
+        if (Cache.TryGetValue(key, out var hit) && DateTime.UtcNow - hit.At < Lifetime) return hit.Names;
+        try
+        {
+            using var client = IncusClient.ConnectUnixSocket();
+            using var timeout = new CancellationTokenSource(FetchTimeout);
+            var names = fetch(client, timeout.Token).GetAwaiter().GetResult().Order(StringComparer.Ordinal).ToList();
+            Cache[key] = (DateTime.UtcNow, names);
+            return names;
+        }
+        catch (Exception)
+        {
+            return [];
+        }
+    }
+}

@@ -1,0 +1,15 @@
+using System.Collections;
+using IncusBackup.Incus;
+
+namespace IncusBackup.PowerShell.Completers;
+
+/// <summary>Completes instance names of the bound -Project (default "default").</summary>
+public sealed class InstanceNameCompleter : CompleterBase
+{
+    protected override IEnumerable<string> Names(IDictionary boundParameters)
+    {
+        var project = ProjectOf(boundParameters);
+        return IncusNameCache.Get("instances:" + project, async (client, ct) =>
+            (await client.ListInstancesAsync(project, ct).ConfigureAwait(false)).Select(i => i.Name));
+    }
+}

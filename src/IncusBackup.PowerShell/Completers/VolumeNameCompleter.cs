@@ -1,0 +1,25 @@
+using System.Collections;
+using IncusBackup.Incus;
+
+namespace IncusBackup.PowerShell.Completers;
+
+/// <summary>Completes custom volumes as "pool/name" (or just "name" when -Pool is bound).</summary>
+public sealed class VolumeNameCompleter : CompleterBase
+{
+    protected override IEnumerable<string> Names(IDictionary boundParameters)
+    {
+        var project = ProjectOf(boundParameters);
+        var pool = boundParameters["Pool"] as string;
+        return IncusNameCache.Get($"volumes:{project}:{pool}", async (client, ct) =>
+        {
+            var pools = await client.ListPoolsAsync(ct).ConfigureAwait(false);
+            var names = new List<string>();
+            foreach (var p in pools.Where(p => pool is null || p.Name == pool))
+            {
+                var volumes = await client.ListCustomVolumesAsync(project, p.Name, ct).ConfigureAwait(false);
+                names.AddRange(volumes.Select(v => pool is null ? $"{p.Name}/{v.Name}" : v.Name));
+            }
+            return names;
+        });
+    }
+}

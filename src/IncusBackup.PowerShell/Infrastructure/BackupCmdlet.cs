@@ -1,0 +1,140 @@
+using System.Management.Automation;
+using IncusBackup.Backup;
+using IncusBackup.Errors;
+using IncusBackup.Incus;
+using IncusBackup.Repository;
+
+namespace IncusBackup.PowerShell.Infrastructure;
+
+/// <summary>
+/// The shared flow of Backup-* cmdlets, in three phases: plan and confirm on the pipeline thread (names resolved,
+/// ShouldProcess per item, target checked), export in parallel on workers, write results back on the pipeline thread.
+/// </summary>
+public abstract class BackupCmdlet<TTarget> : RepositoryCmdlet where TTarget : notnull
+{
+    protected const string ByNameSet = "ByName";
+    protected const string AllSet = "All";
+
+    /// <summary>Back up everything of this kind (in -Project, or everywhere with -AllProjects).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = AllSet)]
+    public SwitchParameter All { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completers.ProjectNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Project { get; set; } = "default";
+
+    /// <summary>Look in every project.</summary>
+    [Parameter]
+    public SwitchParameter AllProjects { get; set; }
+
+    /// <summary>Export without holding running sources still (no freeze).</summary>
+    [Parameter]
+    public SwitchParameter NoSnapshot { get; set; }
+
+    /// <summary>Storage-driver-optimized export: faster, but restores only onto the same storage driver.</summary>
+    [Parameter]
+    public SwitchParameter Optimized { get; set; }
+
+    /// <summary>Compression the server applies. Default: zstd, or gzip when the server has no zstd.</summary>
+    [Parameter]
+    [ValidateSet("none", "gzip", "bzip2", "lz4", "lzma", "xz", "zstd")]
+    public string? Compression { get; set; }
+
+    /// <summary>How many exports run at once.</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 2;
+
+    /// <summary>"instance" or "volume", for messages.</summary>
+    protected abstract string KindNoun { get; }
+
+    protected abstract string NotFoundErrorId { get; }
+
+    protected abstract bool WithoutSnapshots { get; }
+
+    /// <summary>Names gathered from parameters and the pipeline, with the project and pool bound alongside each.</summary>
+    protected List<(string? Project, string? Pool, string Name)> Requested { get; } = [];
+
+    /// <summary>Resolves names (empty: all) in one project (null: all) and pool (null: all).</summary>
+    protected abstract Task<Selection<TTarget>> SelectAsync(ResourceSelector selector, IReadOnlyList<string> names, string? project, string? pool, CancellationToken ct);
+
+    protected abstract Task<long> EstimateSizeAsync(BackupEngine engine, TTarget target, CancellationToken ct);
+
+    protected abstract Task<BackupRecord> BackupAsync(BackupEngine engine, TTarget target, BackupOptions options, IBackupReporter reporter, CancellationToken ct);
+
+    protected override void EndProcessing()
+    {
+        var target = ResolveTarget();
+        using var client = ConnectIncus();
+        var selection = SelectOrThrow(new ResourceSelector(client));
+        foreach (var missing in selection.Missing)
+        {
+            WriteError(new IncusBackupException(NotFoundErrorId, ErrorKind.NotFound,
+                $"No {KindNoun} named '{missing}' was found.", missing));
+        }
+        foreach (var pattern in selection.EmptyPatterns)
+            WriteWarning($"No {KindNoun} matches '{pattern}'.");
+
+        var approved = selection.Targets
+            .Where(t => ShouldProcess($"{t} -> {target}", $"Back up {KindNoun}"))
+            .ToList();
+        if (approved.Count == 0) return;
+
+        var repository = OpenRepositoryForWrite(target);
+        var options = new BackupOptions
+        {
+            Consistent = !NoSnapshot,
+            Optimized = Optimized,
+            WithoutSnapshots = WithoutSnapshots,
+            Compression = Compression,
+        };
+        var engine = new BackupEngine(client, repository, ToolVersion);
+        var estimate = approved.Sum(t => Await(ct => EstimateSizeAsync(engine, t, ct)));
+        try
+        {
+            repository.EnsureFreeSpace(estimate, $"{approved.Count} {KindNoun} backup(s)");
+        }
+        catch (IncusBackupException e)
+        {
+            ThrowTerminating(e);
+        }
+
+        new ParallelRunner(this, $"Backing up {approved.Count} {KindNoun}(s) to {target}").Run(
+            approved, ThrottleLimit,
+            (t, reporter, ct) => BackupAsync(engine, t, options, reporter, ct),
+            (_, record) => WriteObject(record),
+            (t, e) => WriteError(e, t.ToString()),
+            PipelineStopToken);
+    }
+
+    /// <summary>Records a name from a parameter or the pipeline, with the project and pool bound with it.</summary>
+    protected void Request(IEnumerable<string> names, string? pool)
+    {
+        foreach (var name in names) Requested.Add((AllProjects ? null : Project, pool, name));
+    }
+
+    private Selection<TTarget> SelectOrThrow(ResourceSelector selector)
+    {
+        try
+        {
+            if (All) return Await(ct => SelectAsync(selector, [], AllProjects ? null : Project, null, ct));
+            var targets = new List<TTarget>();
+            var missing = new List<string>();
+            var empty = new List<string>();
+            foreach (var group in Requested.GroupBy(r => (r.Project, r.Pool)))
+            {
+                var selection = Await(ct => SelectAsync(selector, group.Select(r => r.Name).ToList(), group.Key.Project, group.Key.Pool, ct));
+                targets.AddRange(selection.Targets.Where(t => !targets.Contains(t)));
+                missing.AddRange(selection.Missing.Select(m => group.Key.Project is null ? m : $"{group.Key.Project}/{m}"));
+                empty.AddRange(selection.EmptyPatterns);
+            }
+            return new Selection<TTarget>(targets, missing, empty);
+        }
+        catch (IncusBackupException e)
+        {
+            ThrowTerminating(e);
+            throw;
+        }
+    }
+}
