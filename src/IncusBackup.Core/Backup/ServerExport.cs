@@ -127,12 +127,18 @@ internal sealed class ServerExport(IncusClient client, IBackupReporter reporter)
         }
     }
 
+    /// <summary>
+    /// Starts the server-side backup. Not cancellable once sent: the server answers at once, and a Ctrl+C between
+    /// its creating the backup and our reading the answer would leave a backup we never learnt the name of.
+    /// </summary>
     private async Task<string> StartOperationAsync(string path, HttpContent body, CancellationToken ct)
     {
+        ct.ThrowIfCancellationRequested();
+        using var answerTimeout = new CancellationTokenSource(CleanupWaitLimit);
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = body };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        using var response = await client.SendStreamingAsync(request, ct).ConfigureAwait(false);
-        var envelope = await IncusClient.ReadEnvelopeAsync(response, ct).ConfigureAwait(false);
+        using var response = await client.SendStreamingAsync(request, answerTimeout.Token).ConfigureAwait(false);
+        var envelope = await IncusClient.ReadEnvelopeAsync(response, answerTimeout.Token).ConfigureAwait(false);
         return envelope.Operation ?? throw new IncusApiException(500, $"The server did not start a backup operation for {path}.");
     }
 
