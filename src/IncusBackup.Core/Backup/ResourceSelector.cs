@@ -50,6 +50,8 @@ public sealed class ResourceSelector(IncusClient client)
     /// <summary>Runs a project-scoped list call, turning the server's 404 for an unknown project into ProjectNotFound.</summary>
     private static async Task<List<T>> InProjectAsync<T>(string? project, Func<Task<List<T>>> list)
     {
+        // The project becomes a folder name in the repository: refuse "..", "/" and friends before asking the server.
+        if (project is not null) Repository.ResourceName.EnsureSafeSegment(project, "project");
         try
         {
             return await list().ConfigureAwait(false);
