@@ -20,7 +20,11 @@ public sealed class BackupRecord
 
     /// <summary>The backup's folder name: YYYYMMDDThhmmssZ, with -N when several were taken in one second.</summary>
     public required string Version { get; init; }
-    public required DateTime Timestamp { get; init; }
+    /// <summary>
+    /// When the backup was taken (UTC). A DateTimeOffset, so comparing it with Get-Date's local time in
+    /// Where-Object is right in every time zone.
+    /// </summary>
+    public required DateTimeOffset Timestamp { get; init; }
 
     /// <summary>Size of the archive in bytes.</summary>
     public long Size { get; init; }

@@ -158,6 +158,21 @@ public sealed class InstanceStateRequest
     public bool Force { get; set; }
 }
 
+/// <summary>The writable fields of an instance, for PUT /1.0/instances/{name} (a device left out is detached).</summary>
+public sealed class InstanceUpdate
+{
+    public string? Architecture { get; set; }
+    public Dictionary<string, string> Config { get; set; } = [];
+    public Dictionary<string, Dictionary<string, string>> Devices { get; set; } = [];
+    public bool Ephemeral { get; set; }
+    public List<string> Profiles { get; set; } = [];
+    public bool Stateful { get; set; }
+    public string? Description { get; set; }
+}
+
+/// <summary>Any API object, when only its existence matters.</summary>
+public sealed class AnyObject;
+
 public sealed class RenameRequest
 {
     public string Name { get; set; } = "";
@@ -183,6 +198,9 @@ public sealed class RenameRequest
 [JsonSerializable(typeof(VolumeBackupRequest))]
 [JsonSerializable(typeof(InstanceStateRequest))]
 [JsonSerializable(typeof(RenameRequest))]
+[JsonSerializable(typeof(InstanceUpdate))]
+[JsonSerializable(typeof(AnyObject))]
+[JsonSerializable(typeof(IncusProject))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(InstanceStateInfo))]
 [JsonSerializable(typeof(VolumeStateInfo))]

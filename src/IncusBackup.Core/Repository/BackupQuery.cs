@@ -18,7 +18,8 @@ public sealed record BackupQuery
 
     public IEnumerable<BackupRecord> Apply(IEnumerable<BackupRecord> records)
     {
-        var wildcards = Names.Select(n => new Wildcard(n)).ToList();
+        // Literal names match exactly (Incus names are case-sensitive); wildcards ignore case, as in PowerShell.
+        var matchers = Names.Select(n => Wildcard.HasWildcards(n) ? new Wildcard(n).IsMatch : (Func<string, bool>)(v => v == n)).ToList();
         var filtered = records.Where(r =>
             (Kind is null || r.Kind == Kind) &&
             (Project is null || r.Project == Project) &&
@@ -26,7 +27,7 @@ public sealed record BackupQuery
             (Version is null || r.Version == Version) &&
             (After is null || r.Timestamp > After.Value.ToUniversalTime()) &&
             (Before is null || r.Timestamp < Before.Value.ToUniversalTime()) &&
-            (wildcards.Count == 0 || wildcards.Any(w => w.IsMatch(r.Name) || (r.Pool is not null && w.IsMatch(r.Pool + "/" + r.Name)))));
+            (matchers.Count == 0 || matchers.Any(m => m(r.Name) || (r.Pool is not null && m(r.Pool + "/" + r.Name)))));
         if (!Latest) return filtered;
         return filtered
             .GroupBy(r => (r.Kind, r.Project, r.Pool, r.Name))

@@ -240,7 +240,7 @@ public sealed class DirectoryRepository
             Pool = manifest.Pool,
             Name = manifest.Name,
             Version = Path.GetFileName(folder),
-            Timestamp = BackupVersion.Parse(Path.GetFileName(folder)).Timestamp,
+            Timestamp = new DateTimeOffset(BackupVersion.Parse(Path.GetFileName(folder)).Timestamp),
             Size = archive.Size,
             Sha256 = archive.Sha256,
             Compression = manifest.Options.DetectedCompression,

@@ -18,6 +18,8 @@ internal sealed class ParallelRunner
     private readonly string _activity;
     private readonly BlockingCollection<Action> _messages = new();
     private bool _stopped;
+    private CancellationTokenSource? _stop;
+    private System.Runtime.ExceptionServices.ExceptionDispatchInfo? _terminating;
 
     public ParallelRunner(IncusCmdlet cmdlet, string activity)
     {
@@ -36,7 +38,11 @@ internal sealed class ParallelRunner
     {
         if (items.Count == 0) return;
         var done = 0;
-        using var gate = new SemaphoreSlim(throttleLimit);
+        // Workers stop early when a write ends the pipeline (-ErrorAction Stop, Ctrl+C), but are always awaited.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        _stop = stop;
+        ct = stop.Token;
+        var gate = new SemaphoreSlim(throttleLimit);
         var tasks = items.Select((item, index) => Task.Run(async () =>
         {
             var reporter = new QueuedReporter(this, ParentActivityId + 1 + index, item.ToString() ?? "");
@@ -83,7 +89,10 @@ internal sealed class ParallelRunner
 
         Task.WhenAll(tasks).ContinueWith(_ => _messages.CompleteAdding(), TaskScheduler.Default);
         Drain();
+        Task.WaitAll(tasks);
+        gate.Dispose();
         Write(() => _cmdlet.WriteProgress(new ProgressRecord(ParentActivityId, _activity, "Done") { RecordType = ProgressRecordType.Completed }));
+        _terminating?.Throw();
     }
 
     private void Post(Action message)
@@ -116,10 +125,13 @@ internal sealed class ParallelRunner
             _cmdlet.FlushDebugLines();
             message();
         }
-        catch (PipelineStoppedException)
+        catch (Exception e) when (e is PipelineStoppedException or ActionPreferenceStopException or RuntimeException)
         {
-            // Keep draining so the workers can finish their cleanup; just stop writing.
+            // The pipeline is ending (Ctrl+C, or -ErrorAction Stop on an error). Cancel the other workers, keep
+            // draining so they can clean up, and rethrow once they have all finished.
             _stopped = true;
+            _terminating ??= System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+            _stop?.Cancel();
         }
     }
 

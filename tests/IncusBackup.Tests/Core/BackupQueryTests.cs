@@ -8,7 +8,7 @@ public sealed class BackupQueryTests
     private static BackupRecord R(string name, string version, BackupKind kind = BackupKind.Instance, string project = "default", string? pool = null) => new()
     {
         Kind = kind, Project = project, Pool = pool, Name = name, Version = version,
-        Timestamp = BackupVersion.Parse(version).Timestamp, Compression = "zstd", Sha256 = "", File = "", Path = "", Repository = "dir:/r",
+        Timestamp = new DateTimeOffset(BackupVersion.Parse(version).Timestamp), Compression = "zstd", Sha256 = "", File = "", Path = "", Repository = "dir:/r",
     };
 
     private static readonly BackupRecord[] All =

@@ -1,0 +1,34 @@
+using System.Management.Automation;
+using IncusBackup.PowerShell.Completers;
+using IncusBackup.PowerShell.Infrastructure;
+using IncusBackup.Repository;
+using IncusBackup.Restore;
+
+namespace IncusBackup.PowerShell.Commands;
+
+/// <summary>Restores instances from backups, by name or from Get-IncusBackup through the pipeline.</summary>
+[Cmdlet(VerbsData.Restore, "IncusInstance", DefaultParameterSetName = ByNameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(RestoreResult))]
+public sealed class RestoreIncusInstanceCommand : RestoreCmdlet
+{
+    /// <summary>Instance names as backed up (wildcards allowed).</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameSet)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(InstanceNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[] Name { get; set; } = [];
+
+    /// <summary>Start the restored instance (an instance that replaced a running one is started anyway).</summary>
+    [Parameter]
+    public SwitchParameter Start { get; set; }
+
+    protected override BackupKind Kind => BackupKind.Instance;
+
+    protected override IEnumerable<BackupQuery> NameQueries() =>
+        Name.Select(n => new BackupQuery { Kind = BackupKind.Instance, Names = [n], Project = Project, Version = Version, Latest = Version is null });
+
+    protected override RestoreRequest Customize(RestoreRequest request) => request with { Start = Start };
+
+    protected override Task<RestorePlan> PlanAsync(RestoreEngine engine, RestoreRequest request, CancellationToken ct) =>
+        engine.PlanInstanceAsync(request, ct);
+}

@@ -1,0 +1,38 @@
+using System.Management.Automation;
+using IncusBackup.PowerShell.Completers;
+using IncusBackup.PowerShell.Infrastructure;
+using IncusBackup.Repository;
+using IncusBackup.Restore;
+
+namespace IncusBackup.PowerShell.Commands;
+
+/// <summary>Restores custom storage volumes from backups, by "pool/name" or from Get-IncusBackup through the pipeline.</summary>
+[Cmdlet(VerbsData.Restore, "IncusVolume", DefaultParameterSetName = ByNameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(RestoreResult))]
+public sealed class RestoreIncusVolumeCommand : RestoreCmdlet
+{
+    /// <summary>"pool/name", or "name" with -Pool (wildcards allowed).</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameSet)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(VolumeNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[] Name { get; set; } = [];
+
+    /// <summary>The pool the volume was backed up from.</summary>
+    [Parameter(ParameterSetName = ByNameSet)]
+    [ArgumentCompleter(typeof(PoolNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Pool { get; set; }
+
+    protected override BackupKind Kind => BackupKind.Volume;
+
+    protected override IEnumerable<BackupQuery> NameQueries() =>
+        Name.Select(n =>
+        {
+            var (pool, name) = IncusBackup.Backup.ResourceSelector.SplitVolumePattern(n, Pool);
+            return new BackupQuery { Kind = BackupKind.Volume, Names = [name], Pool = pool == "*" ? null : pool, Project = Project, Version = Version, Latest = Version is null };
+        });
+
+    protected override Task<RestorePlan> PlanAsync(RestoreEngine engine, RestoreRequest request, CancellationToken ct) =>
+        engine.PlanVolumeAsync(request, ct);
+}

@@ -1,0 +1,137 @@
+using System.Management.Automation;
+using IncusBackup.Backup;
+using IncusBackup.Incus;
+using IncusBackup.Repository;
+using IncusBackup.Restore;
+using IncusBackup.Tests.Fakes;
+using IncusBackup.Tests.Infrastructure;
+using Xunit;
+
+namespace IncusBackup.Tests.Integration;
+
+/// <summary>Replacing a running instance and an attached volume, and rolling back a replace that fails half-way.</summary>
+public sealed class RestoreReplaceTests(RestoreScenario scenario) : IClassFixture<RestoreScenario>
+{
+    private IncusProjectFixture Incus => scenario.Incus;
+
+    private PowerShellResult Run(PowerShellSession ps, string script) =>
+        ps.Invoke(script, new Dictionary<string, object?> { ["P"] = scenario.Project, ["T"] = scenario.Target });
+
+    private static T Prop<T>(PSObject o, string name) => PowerShellSession.Prop<T>(o, name)!;
+
+    [IncusFact]
+    public void ReplaceAttachedVolume_OfRunningContainer_WithForce_StopsSwapsAndStartsAgain()
+    {
+        Incus.WriteFile("c1", "/data/vol.bin", [9, 9, 9]);
+        using var ps = PowerShellSession.Create(nonInteractive: true);
+
+        var result = Run(ps, "Restore-IncusVolume -Name default/v1 -Project $P -Target $T -Replace -Force");
+
+        result.AssertNoErrors();
+        var r = Assert.Single(result.Output);
+        Assert.Equal("Replaced", Prop<object>(r, "Action").ToString());
+        Assert.Equal([$"{scenario.Project}/c1"], Prop<string[]>(r, "RestartedInstances"));
+        Assert.Equal("Running", Incus.InstanceState("c1"));
+        Assert.Equal(scenario.VolumeFile, Incus.ReadFile("c1", "/data/vol.bin"));
+        Assert.Equal(["v1"], Incus.ListVolumes("default"));
+        Assert.Equal("v1", scenario.Instance(scenario.Project, "c1").GetProperty("devices").GetProperty("v1").GetProperty("source").GetString());
+    }
+
+    [IncusFact]
+    public void ReplaceRunningInstance_AfterAnInteractiveYes_ComesBackRunningWithItsSnapshots()
+    {
+        Incus.WriteFile("c1", "/root/known.bin", [7, 7, 7]);
+        using var ps = PowerShellSession.Create();
+        ps.EnqueueChoice(ConfirmChoice.ShouldContinueYes);
+
+        var result = Run(ps, "Restore-IncusInstance -Name c1 -Project $P -Target $T");
+
+        result.AssertNoErrors();
+        var prompt = Assert.Single(result.Prompts);
+        Assert.Contains($"{scenario.Project}/c1 exists", prompt.Message, StringComparison.Ordinal);
+        Assert.Contains($"Running instances stopped for the swap and started again: {scenario.Project}/c1", prompt.Message, StringComparison.Ordinal);
+        Assert.Equal("Replaced", Prop<object>(Assert.Single(result.Output), "Action").ToString());
+        Assert.Equal("Running", Incus.InstanceState("c1"));
+        Assert.Equal(scenario.RootFile, Incus.ReadFile("c1", "/root/known.bin"));
+        Assert.Equal(["snap1"], Incus.ListSnapshots("c1"));
+        Assert.DoesNotContain(Incus.ListInstances(), n => n.Contains("-ib", StringComparison.Ordinal));
+    }
+
+    [IncusFact]
+    public void ReplaceRunningInstance_AnsweredNo_ChangesNothing()
+    {
+        var before = scenario.ServerState();
+        using var ps = PowerShellSession.Create();
+        ps.EnqueueChoice(ConfirmChoice.ShouldContinueNo);
+
+        var result = Run(ps, "Restore-IncusInstance -Name c1 -Project $P -Target $T -Replace");
+
+        result.AssertNoErrors();
+        Assert.Empty(result.Output);
+        Assert.Single(result.Prompts);
+        Assert.Equal(before, scenario.ServerState());
+    }
+
+    [IncusTheory]
+    [InlineData("stop")]
+    [InlineData("retire")]
+    [InlineData("swap")]
+    [InlineData("start")]
+    public async Task InstanceReplace_FailingAtAStep_LeavesTheOriginalAsItWas(string failingStep)
+    {
+        Incus.WriteFile("c1", "/root/known.bin", [4, 2]);
+        Incus.Incus("config", "set", "c1", "user.marker", "before-" + failingStep);
+        var before = Settings(scenario.Instance(scenario.Project, "c1"));
+
+        var error = await Assert.ThrowsAsync<IncusBackup.Errors.IncusBackupException>(() => ReplaceWithFailureAsync(BackupKind.Instance, "c1", failingStep));
+
+        Assert.Equal("ReplaceRolledBack", error.ErrorId);
+        Assert.Contains(failingStep, error.Message, StringComparison.Ordinal);
+        Assert.Equal("Running", Incus.InstanceState("c1"));
+        Assert.Equal([4, 2], Incus.ReadFile("c1", "/root/known.bin"));
+        Assert.Equal("before-" + failingStep, scenario.Instance(scenario.Project, "c1").GetProperty("config").GetProperty("user.marker").GetString());
+        Assert.Equal(["snap1"], Incus.ListSnapshots("c1"));
+        Assert.DoesNotContain(Incus.ListInstances(), n => n.Contains("-ib", StringComparison.Ordinal));
+        Assert.Equal(before, Settings(scenario.Instance(scenario.Project, "c1")));
+    }
+
+    [IncusTheory]
+    [InlineData("stop")]
+    [InlineData("swap")]
+    [InlineData("repoint")]
+    [InlineData("start")]
+    public async Task VolumeReplace_FailingAtAStep_LeavesVolumeAndUsersAsTheyWere(string failingStep)
+    {
+        Incus.WriteFile("c1", "/data/vol.bin", [5, 5]);
+
+        var error = await Assert.ThrowsAsync<IncusBackup.Errors.IncusBackupException>(() => ReplaceWithFailureAsync(BackupKind.Volume, "v1", failingStep));
+
+        Assert.Equal("ReplaceRolledBack", error.ErrorId);
+        Assert.Equal("Running", Incus.InstanceState("c1"));
+        Assert.Equal([5, 5], Incus.ReadFile("c1", "/data/vol.bin"));
+        Assert.Equal(["v1"], Incus.ListVolumes("default"));
+        Assert.Equal("v1", scenario.Instance(scenario.Project, "c1").GetProperty("devices").GetProperty("v1").GetProperty("source").GetString());
+    }
+
+    /// <summary>Runs a real replace through the engine with one step made to fail (the fake is only that failure).</summary>
+    private async Task ReplaceWithFailureAsync(BackupKind kind, string name, string failingStep)
+    {
+        var record = DirectoryRepository.OpenExisting(scenario.Repository.Path).List(kind)
+            .Where(r => r.Name == name && r.Project == scenario.Project && !r.InstanceOnly).OrderBy(r => r.Version).Last();
+        using var client = IncusClient.ConnectUnixSocket();
+        var engine = new RestoreEngine(client)
+        {
+            BeforeStep = step => step == failingStep ? throw new InvalidOperationException($"injected failure at {step}") : Task.CompletedTask,
+        };
+        var request = new RestoreRequest { Backup = record, Conflict = ConflictMode.Replace };
+        var plan = kind == BackupKind.Instance
+            ? await engine.PlanInstanceAsync(request, CancellationToken.None)
+            : await engine.PlanVolumeAsync(request, CancellationToken.None);
+        await engine.ExecuteAsync(plan, new RecordingReporter(), CancellationToken.None);
+    }
+
+    /// <summary>An instance's own settings: config without volatile.* keys (they move on every start), devices, profiles.</summary>
+    private static string Settings(System.Text.Json.JsonElement instance) =>
+        string.Join(";", instance.GetProperty("config").EnumerateObject().Where(p => !p.Name.StartsWith("volatile.", StringComparison.Ordinal)).Select(p => $"{p.Name}={p.Value}"))
+        + "|" + instance.GetProperty("devices") + "|" + instance.GetProperty("profiles") + "|" + instance.GetProperty("created_at");
+}
