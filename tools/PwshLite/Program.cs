@@ -18,7 +18,18 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; ps.Stop(); };
 if (args[0] == "-File")
 {
     ps.AddCommand(Path.GetFullPath(args[1]));
-    foreach (var a in args.Skip(2)) ps.AddArgument(a);
+    // "-Name value" pairs become named parameters, a lone "-Switch" a switch, anything else a positional argument.
+    var rest = args.Skip(2).ToArray();
+    for (var i = 0; i < rest.Length; i++)
+    {
+        if (rest[i].StartsWith('-') && rest[i].Length > 1)
+        {
+            var name = rest[i].TrimStart('-').TrimEnd(':');
+            if (i + 1 < rest.Length && !rest[i + 1].StartsWith('-')) ps.AddParameter(name, rest[++i]);
+            else ps.AddParameter(name);
+        }
+        else ps.AddArgument(rest[i]);
+    }
 }
 else
 {

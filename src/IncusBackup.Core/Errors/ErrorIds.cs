@@ -25,6 +25,7 @@ public static class ErrorIds
     public const string PoolNotFound = "PoolNotFound";
     public const string InvalidName = "InvalidName";
     public const string InvalidVersion = "InvalidVersion";
+    public const string ConflictingParameters = "ConflictingParameters";
 
     // Backup.
     public const string BackupFailed = "BackupFailed";

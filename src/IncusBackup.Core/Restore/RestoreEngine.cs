@@ -357,7 +357,10 @@ public sealed class RestoreEngine(IncusClient client)
             throw new IncusBackupException(ErrorIds.RestoreFailed, ErrorKind.OperationFailed,
                 $"Restoring {plan.Describe} failed on the server: {e.Message}", display, inner: e);
         }
-        return rewrite is null ? [] : [.. (await rewrite.ConfigureAwait(false)).Changes];
+        if (rewrite is null) return [];
+        var summary = await rewrite.ConfigureAwait(false);
+        foreach (var warning in summary.Warnings) reporter.Warning($"{display}: {warning}");
+        return [.. summary.Changes];
     }
 
     private async Task UndoInterruptedImportAsync(RestorePlan plan, string name, string operation, IBackupReporter reporter)

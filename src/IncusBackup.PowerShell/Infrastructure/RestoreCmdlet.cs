@@ -86,7 +86,7 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
     {
         if (Replace && SkipExisting)
         {
-            ThrowTerminating(new IncusBackupException(ErrorIds.InvalidName, ErrorKind.InvalidArgument,
+            ThrowTerminating(new IncusBackupException(ErrorIds.ConflictingParameters, ErrorKind.InvalidArgument,
                 "-Replace and -SkipExisting contradict each other; use one.", null));
         }
         if (Version is not null && !BackupVersion.TryParse(Version, out _))

@@ -128,10 +128,12 @@ public sealed class PowerShellSessionSelfTests : IDisposable
         // A stand-in for the built module: this test assembly (it holds cmdlets) under the module's file names.
         using var root = new TempDirectory();
         string module = Directory.CreateDirectory(root.Combine("IncusBackup")).FullName;
-        File.Copy(typeof(RemoveTestItemCommand).Assembly.Location, Path.Combine(module, PowerShellSession.ModuleAssemblyFileName));
+        // Like the real module, the cmdlet assembly lives in bin/.
+        Directory.CreateDirectory(Path.Combine(module, "bin"));
+        File.Copy(typeof(RemoveTestItemCommand).Assembly.Location, Path.Combine(module, "bin", PowerShellSession.ModuleAssemblyFileName));
         File.WriteAllText(Path.Combine(module, "IncusBackup.psd1"), $$"""
             @{
-                RootModule = '{{PowerShellSession.ModuleAssemblyFileName}}'
+                RootModule = 'bin/{{PowerShellSession.ModuleAssemblyFileName}}'
                 ModuleVersion = '0.0.1'
                 GUID = '5d0f6a4e-4f52-4b8a-9a53-3c1b1a0e6f11'
                 CmdletsToExport = @('Remove-TestItem')

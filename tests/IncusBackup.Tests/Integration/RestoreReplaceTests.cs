@@ -20,6 +20,31 @@ public sealed class RestoreReplaceTests(RestoreScenario scenario) : IClassFixtur
     private static T Prop<T>(PSObject o, string name) => PowerShellSession.Prop<T>(o, name)!;
 
     [IncusFact]
+    public void DeletedOriginals_ComeBackByteForByte_RootfsSnapshotAndVolume()
+    {
+        Incus.Incus("delete", "-f", "c1");
+        Incus.Incus("storage", "volume", "delete", "default", "v1");
+        Assert.DoesNotContain("c1", Incus.ListInstances());
+        using var ps = PowerShellSession.Create(nonInteractive: true);
+
+        var result = Run(ps, """
+            Restore-IncusVolume -Name default/v1 -Project $P -Target $T
+            Get-IncusBackup -Target $T -Kind Instance -Name c1 -Project $P | Where-Object { -not $_.InstanceOnly } | Restore-IncusInstance -Start
+            """);
+
+        result.AssertNoErrors();
+        Assert.Equal(["Restored", "Restored"], result.Output.Select(o => Prop<object>(o, "Action").ToString()));
+        Assert.Contains(result.Progress, p => p.StatusDescription.StartsWith("Uploading", StringComparison.Ordinal));
+        Assert.Equal("Running", Incus.InstanceState("c1"));
+        Assert.Equal(scenario.RootFile, Incus.ReadFile("c1", "/root/known.bin"));
+        Assert.Equal(scenario.VolumeFile, Incus.ReadFile("c1", "/data/vol.bin"));
+        Assert.Equal(["snap1"], Incus.ListSnapshots("c1"));
+        Incus.Incus("copy", "c1/snap1", "c1-snapcheck");
+        Assert.Equal(scenario.SnapshotFile, Incus.ReadFile("c1-snapcheck", "/root/known.bin"));
+        Incus.Incus("delete", "-f", "c1-snapcheck");
+    }
+
+    [IncusFact]
     public void ReplaceAttachedVolume_OfRunningContainer_WithForce_StopsSwapsAndStartsAgain()
     {
         Incus.WriteFile("c1", "/data/vol.bin", [9, 9, 9]);

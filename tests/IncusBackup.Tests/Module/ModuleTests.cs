@@ -1,0 +1,73 @@
+using IncusBackup.Tests.Infrastructure;
+using Xunit;
+
+namespace IncusBackup.Tests.Module;
+
+/// <summary>The built module as PowerShell sees it: exports, help, dependency isolation, completion.</summary>
+public sealed class ModuleTests : IDisposable
+{
+    private static readonly string[] Cmdlets =
+        ["Backup-IncusInstance", "Backup-IncusVolume", "Get-IncusBackup", "Restore-IncusInstance", "Restore-IncusVolume"];
+
+    private readonly PowerShellSession _ps = PowerShellSession.Create(nonInteractive: true);
+
+    public void Dispose() => _ps.Dispose();
+
+    [Fact]
+    public void ExportsExactlyTheManifestsCmdlets_WithTheManifestsVersion()
+    {
+        var result = _ps.Invoke("Get-Command -Module IncusBackup | ForEach-Object Name; (Get-Module IncusBackup).Version.ToString()");
+        result.AssertNoErrors();
+        var names = result.Output.Select(o => o.ToString()).ToList();
+        Assert.Equal(Cmdlets, names.Take(names.Count - 1).Order(StringComparer.Ordinal));
+        var manifest = File.ReadAllText(RepositoryRoot.Combine("module", "IncusBackup", "IncusBackup.psd1"));
+        Assert.Contains($"ModuleVersion        = '{names[^1]}'", manifest, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EveryCmdlet_HasWrittenHelp_WithExamplesAndParameterDescriptions()
+    {
+        foreach (var cmdlet in Cmdlets)
+        {
+            var result = _ps.Invoke($"$h = Get-Help {cmdlet} -Full; $h.Synopsis; @($h.examples.example).Count; @($h.parameters.parameter | Where-Object {{ -not $_.description }}).Count");
+            result.AssertNoErrors();
+            var synopsis = result.Output[0].ToString();
+            Assert.False(synopsis.StartsWith(cmdlet, StringComparison.Ordinal), $"{cmdlet} has only generated help: {synopsis}");
+            Assert.True((int)result.Output[1].BaseObject >= 2, $"{cmdlet} has fewer than two examples");
+            Assert.Equal(0, (int)result.Output[2].BaseObject);
+        }
+        var about = _ps.Invoke("Get-Help about_IncusBackup");
+        about.AssertNoErrors();
+        Assert.Contains(about.Output, o => o?.ToString()?.Contains("about_IncusBackup", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public void ThirdPartyDependencies_LoadInTheModulesOwnContext()
+    {
+        var result = _ps.Invoke("""
+            $recordType = (Get-Command Restore-IncusInstance).Parameters['InputObject'].ParameterType.GetElementType()
+            [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($recordType.Assembly).Name
+            [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext((Get-Command Get-IncusBackup).ImplementingType.Assembly).Name
+            $private = [System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -eq 'IncusBackup'
+            $private.Assemblies.GetName().Name -contains 'IncusBackup.Core'
+            """);
+        result.AssertNoErrors();
+        Assert.Equal(["IncusBackup", "IncusBackup", "True"], result.Output.Select(o => o.ToString()));
+        Assert.True(File.Exists(RepositoryRoot.Combine("module", "IncusBackup", "bin", "YamlDotNet.dll")));
+        Assert.False(File.Exists(RepositoryRoot.Combine("module", "IncusBackup", "YamlDotNet.dll")));
+    }
+
+    [IncusFact]
+    public async Task TabCompletion_OffersInstancesOfTheBoundProject()
+    {
+        using var fixture = new IncusProjectFixture();
+        await fixture.InitializeAsync();
+        fixture.Incus("init", IncusProjectFixture.DefaultImage, "complete-me");
+        var input = $"Backup-IncusInstance -Project {fixture.Project} -Name comp";
+        var result = _ps.Invoke("[System.Management.Automation.CommandCompletion]::CompleteInput($i, $i.Length, $null).CompletionMatches | ForEach-Object CompletionText",
+            new Dictionary<string, object?> { ["i"] = input });
+        result.AssertNoErrors();
+        Assert.Equal(["complete-me"], result.Output.Select(o => o.ToString()));
+        await fixture.DisposeAsync();
+    }
+}
