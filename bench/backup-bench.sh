@@ -6,7 +6,7 @@
 #   measure NAME CMD...   one timed run of CMD (wall time, peak RSS, CPU) into a fresh empty directory; "@DIR@" in
 #                         any argument becomes that directory; results go to $RAW (one TSV line per run)
 #   section_backup        the backup cases, round-robin over --runs
-#   section_restore       (not implemented) see the stub below
+#   section_restore       incus import vs Restore-IncusInstance of the same archive (run with --sections backup,restore)
 #   write_report          Markdown report from $RAW
 set -Eeuo pipefail
 
@@ -35,7 +35,7 @@ BUILD=1
 WORK_PARENT=/var/tmp
 IMAGE=busybox-test
 POOL=default
-SECTIONS=backup
+SECTIONS=backup,restore
 
 while (($#)); do
     case $1 in
@@ -95,6 +95,8 @@ cleanup() {
         for i in $(incus list --project "$PROJECT" -c n -f csv 2>/dev/null); do
             incus delete --force "$i" --project "$PROJECT" >/dev/null
         done
+        incus profile delete benchprof --project "$PROJECT" >/dev/null 2>&1
+        incus profile device remove default root --project "$PROJECT" >/dev/null 2>&1
         incus project delete "$PROJECT" >/dev/null || log "WARNING: could not delete project $PROJECT; delete it by hand"
     fi
     [[ -n $WORK && -d $WORK ]] && rm -rf "$WORK"
@@ -202,18 +204,29 @@ section_backup() {
     done
 }
 
-# Hook for a restore benchmark (not implemented). Sketch:
-#   section_restore() {
-#       # untimed: make one backup file per client (incus export ... ; Backup-IncusInstance ...)
-#       for ((r = 1; r <= RUNS; r++)); do
-#           measure --kind restore "incus import" incus import <file> restored --project "$PROJECT"
-#           incus delete --force restored --project "$PROJECT"        # untimed
-#           measure --kind restore "Restore-IncusInstance" "${PWSH[@]}" "Import-Module $MODULE; Restore-IncusInstance ..."
-#           incus delete --force restored --project "$PROJECT"
-#       done
-#   }
-# then run with --sections backup,restore. write_report prints every case measured; sizes are blank for
-# non-backup kinds. Each measure call still gets a fresh @DIR@ (e.g. to extract into).
+# The restore cases: the same archive (one module backup, taken untimed first) restored by `incus import` and by
+# Restore-IncusInstance, plus Restore-IncusInstance with a profile mapping, which streams the archive through the
+# YAML rewriter (plain tar out) instead of sending the file as it is.
+section_restore() {
+    local repo=$WORK/restore-repo archive r
+    log "restore: taking the backup to restore (untimed)"
+    run "${PWSH[@]}" "Import-Module $MODULE; Backup-IncusInstance -Name $CT -Project $PROJECT -Target dir:$repo | Out-Null" >&2
+    archive=$(find "$repo/instances" -name 'export.tar.*' | head -n 1)
+    [[ -n $archive ]] || die "the module backup for the restore section is missing"
+    run incus profile copy default benchprof --project "$PROJECT" >&2
+    for ((r = 1; r <= RUNS; r++)); do
+        log "restore round $r/$RUNS"
+        measure --kind restore --comp "$(basename "$archive")" "incus import (same archive)" \
+            incus import "$archive" restored --project "$PROJECT"
+        incus delete --force restored --project "$PROJECT"
+        measure --kind restore --comp "$(basename "$archive")" "Restore-IncusInstance -NewName" \
+            "${PWSH[@]}" "Import-Module $MODULE; Restore-IncusInstance -Name $CT -Project $PROJECT -Target dir:$repo -NewName restored | Out-Null"
+        incus delete --force restored --project "$PROJECT"
+        measure --kind restore --comp "rewritten to plain tar" "Restore-IncusInstance -NewName -ProfileMap" \
+            "${PWSH[@]}" "Import-Module $MODULE; Restore-IncusInstance -Name $CT -Project $PROJECT -Target dir:$repo -NewName restored -ProfileMap @{ default = 'benchprof' } | Out-Null"
+        incus delete --force restored --project "$PROJECT"
+    done
+}
 
 # ---------------------------------------------------------------------------------------------- report
 # col_stat CASE COLUMN min|median  (columns: 3 wall, 4 rss KiB, 5 user, 6 sys, 7 out bytes, 9 server peak)
@@ -324,7 +337,7 @@ fi
 [[ -f module/IncusBackup/IncusBackup.psd1 ]] || die "module/IncusBackup missing (build without --no-build)"
 
 for s in ${SECTIONS//,/ }; do
-    declare -F "section_$s" >/dev/null || die "section '$s' is not implemented (see the restore stub in $0)"
+    declare -F "section_$s" >/dev/null || die "unknown section '$s' (backup, restore)"
 done
 mkdir -p "$WORK_PARENT" "$RESULTS_DIR"
 WORK=$(mktemp -d "$WORK_PARENT/incus-bench.XXXXXX")

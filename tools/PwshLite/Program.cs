@@ -39,6 +39,7 @@ else
 ps.Streams.Error.DataAdded += (_, e) => Console.Error.WriteLine("ERROR: " + Describe(ps.Streams.Error[e.Index]));
 ps.Streams.Warning.DataAdded += (_, e) => Console.Error.WriteLine("WARNING: " + ps.Streams.Warning[e.Index].Message);
 ps.Streams.Verbose.DataAdded += (_, e) => Console.Error.WriteLine("VERBOSE: " + ps.Streams.Verbose[e.Index].Message);
+ps.Streams.Debug.DataAdded += (_, e) => Console.Error.WriteLine("DEBUG: " + ps.Streams.Debug[e.Index].Message);
 ps.Streams.Information.DataAdded += (_, e) => Console.WriteLine(ps.Streams.Information[e.Index].MessageData);
 
 var output = new PSDataCollection<PSObject>();
