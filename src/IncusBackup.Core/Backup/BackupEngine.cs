@@ -90,7 +90,7 @@ public sealed class BackupEngine(IncusClient client, DirectoryRepository reposit
         return await RunAsync(BackupKind.Volume, target.Project, target.Pool, target.Name, volume.ContentType, snapshots,
             JsonSerializer.SerializeToElement(volume, IncusJsonContext.Default.StorageVolume),
             source, options, reporter,
-            holdStill: async () => await FreezeAsync(options.Consistent ? await RunningUsersAsync(target, ct).ConfigureAwait(false) : [], reporter, ct).ConfigureAwait(false),
+            holdStill: async () => await FreezeAsync(options.Consistent ? await client.RunningUsersAsync(target.Volume, target.Project, ct).ConfigureAwait(false) : [], reporter, ct).ConfigureAwait(false),
             ct).ConfigureAwait(false);
     }
 
@@ -196,23 +196,6 @@ public sealed class BackupEngine(IncusClient client, DirectoryRepository reposit
 
     private static bool IsUnsupportedCompression(IncusApiException e) =>
         e.StatusCode == 400 && e.Message.Contains("ompression", StringComparison.Ordinal);
-
-    /// <summary>The running instances (in the volume's project) that use a custom volume: the writers to hold still.</summary>
-    private async Task<List<IncusInstance>> RunningUsersAsync(VolumeBackupTarget target, CancellationToken ct)
-    {
-        var users = new List<IncusInstance>();
-        foreach (var url in target.Volume.UsedBy)
-        {
-            if (!url.StartsWith("/1.0/instances/", StringComparison.Ordinal)) continue;
-            var uri = new Uri(new Uri("http://incus"), url);
-            var name = Uri.UnescapeDataString(uri.AbsolutePath["/1.0/instances/".Length..]);
-            if (name.Contains('/')) continue; // a snapshot
-            var project = System.Web.HttpUtility.ParseQueryString(uri.Query)["project"] ?? "default";
-            var instance = await client.TryGetAsync(IncusPath.Instance(project, name), IncusJsonContext.Default.IncusInstance, ct).ConfigureAwait(false);
-            if (instance is not null && instance.Status is "Running" or "Frozen") users.Add(instance);
-        }
-        return users;
-    }
 
     /// <summary>
     /// Consistency: the spec asks for "a temporary snapshot, exported, then removed". Incus cannot export a single

@@ -31,6 +31,7 @@ internal sealed class ServerExport(IncusClient client, IBackupReporter reporter)
     private const int BufferSize = 1 << 20;
     private const int MaxDownloadAttempts = 5;
     private static readonly TimeSpan CleanupWaitLimit = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan InterruptedWriteSettle = TimeSpan.FromSeconds(10);
 
     /// <summary>Retry delays for an interrupted download; tests shorten them.</summary>
     internal TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
@@ -143,8 +144,10 @@ internal sealed class ServerExport(IncusClient client, IBackupReporter reporter)
     }
 
     /// <summary>
-    /// Always removes our server-side backup. When we were interrupted before the server finished writing it, we
-    /// first wait (bounded) for the write to end: deleting a backup still being written can leave its file behind.
+    /// Always removes our server-side backup. When we were interrupted while the server was still writing it, we
+    /// delete it at once (Incus accepts that and drops the half-written file, measured on 6.0.4), give the
+    /// write a moment to end, and delete again in case anything was left, so Ctrl+C returns in seconds rather
+    /// than after the server's compression finishes.
     /// </summary>
     private async Task DeleteServerBackupAsync(ExportSource source, string name, string operation, bool created)
     {
@@ -153,25 +156,36 @@ internal sealed class ServerExport(IncusClient client, IBackupReporter reporter)
         {
             if (!created)
             {
+                await TryDeleteAsync(source.BackupPath(name), timeout.Token).ConfigureAwait(false);
+                using var settle = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+                settle.CancelAfter(InterruptedWriteSettle);
                 try
                 {
-                    await client.WaitAsync(operation, null, timeout.Token).ConfigureAwait(false);
+                    await client.WaitAsync(operation, null, settle.Token).ConfigureAwait(false);
                 }
-                catch (IncusBackupException)
+                catch (Exception e) when (e is IncusBackupException or OperationCanceledException)
                 {
-                    // Failed or forgotten: either way there is nothing more to wait for.
+                    // Failed (expected: its file is gone), forgotten, or still running: the delete below decides.
                 }
             }
-            await client.DeleteAsync(source.BackupPath(name), timeout.Token).ConfigureAwait(false);
+            await TryDeleteAsync(source.BackupPath(name), timeout.Token).ConfigureAwait(false);
             reporter.Verbose($"Removed server-side backup {name} of {source.Display}.");
-        }
-        catch (IncusApiException e) when (e.IsNotFound)
-        {
-            // Never created, or already gone.
         }
         catch (Exception e) when (e is IncusBackupException or OperationCanceledException)
         {
             reporter.Warning($"Could not remove server-side backup {name} of {source.Display} ({e.Message}); the server deletes it when it expires.");
+        }
+    }
+
+    private async Task TryDeleteAsync(string path, CancellationToken ct)
+    {
+        try
+        {
+            await client.DeleteAsync(path, ct).ConfigureAwait(false);
+        }
+        catch (IncusApiException e) when (e.IsNotFound)
+        {
+            // Never created, or already gone.
         }
     }
 

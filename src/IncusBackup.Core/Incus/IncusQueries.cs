@@ -17,4 +17,29 @@ public static class IncusQueries
     public static async Task<List<StorageVolume>> ListCustomVolumesAsync(this IncusClient client, string? project, string pool, CancellationToken ct) =>
         (await client.GetAsync(IncusPath.Volumes(project, pool), IncusJsonContext.Default.ListStorageVolume, ct).ConfigureAwait(false))
             .Where(v => v.Type == "custom" && !v.Name.Contains('/')).ToList();
+
+    /// <summary>The instances (not snapshots, not profiles) in a volume's used_by list, as (project, name).</summary>
+    public static IEnumerable<(string Project, string Name)> InstanceUsers(this StorageVolume volume, string defaultProject)
+    {
+        foreach (var url in volume.UsedBy)
+        {
+            if (!url.StartsWith("/1.0/instances/", StringComparison.Ordinal)) continue;
+            var uri = new Uri(new Uri("http://incus"), url);
+            var name = Uri.UnescapeDataString(uri.AbsolutePath["/1.0/instances/".Length..]);
+            if (name.Contains('/')) continue; // a snapshot
+            yield return (System.Web.HttpUtility.ParseQueryString(uri.Query)["project"] ?? defaultProject, name);
+        }
+    }
+
+    /// <summary>The instances using a volume that are running (or frozen): its writers.</summary>
+    public static async Task<List<IncusInstance>> RunningUsersAsync(this IncusClient client, StorageVolume volume, string defaultProject, CancellationToken ct)
+    {
+        var users = new List<IncusInstance>();
+        foreach (var (project, name) in volume.InstanceUsers(defaultProject))
+        {
+            var instance = await client.TryGetAsync(IncusPath.Instance(project, name), IncusJsonContext.Default.IncusInstance, ct).ConfigureAwait(false);
+            if (instance?.Status is "Running" or "Frozen") users.Add(instance);
+        }
+        return users;
+    }
 }

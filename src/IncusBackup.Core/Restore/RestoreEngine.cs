@@ -100,7 +100,7 @@ public sealed class RestoreEngine(IncusClient client)
             var existing = await client.TryGetAsync(IncusPath.Volume(targetProject, targetPool!, targetName), IncusJsonContext.Default.StorageVolume, ct).ConfigureAwait(false);
             exists = existing is not null;
             if (existing is not null)
-                affected = (await RunningUsersAsync(existing, targetProject, ct).ConfigureAwait(false)).Select(i => $"{i.Project}/{i.Name}").ToList();
+                affected = (await client.RunningUsersAsync(existing, targetProject, ct).ConfigureAwait(false)).Select(i => $"{i.Project}/{i.Name}").ToList();
         }
 
         var skip = exists && request.Conflict == ConflictMode.SkipExisting;
@@ -239,7 +239,7 @@ public sealed class RestoreEngine(IncusClient client)
             await tx.RunAsync("upload", async () => changes = await ImportAsync(plan, temporary, reporter, ct).ConfigureAwait(false),
                 () => client.DeleteAsync(IncusPath.Volume(project, pool, temporary), CancellationToken.None)).ConfigureAwait(false);
             var original = await client.GetAsync(IncusPath.Volume(project, pool, name), IncusJsonContext.Default.StorageVolume, ct).ConfigureAwait(false);
-            foreach (var user in await RunningUsersAsync(original, project, ct).ConfigureAwait(false))
+            foreach (var user in await client.RunningUsersAsync(original, project, ct).ConfigureAwait(false))
             {
                 await tx.RunAsync("stop", () => StopAsync(user.Project, user.Name, reporter, ct),
                     () => SetStateAsync(user.Project, user.Name, "start", CancellationToken.None)).ConfigureAwait(false);
@@ -448,36 +448,12 @@ public sealed class RestoreEngine(IncusClient client)
         static string? Str(JsonElement e, string key) => e.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
     }
 
-    /// <summary>Running instances that use a volume (from its used_by).</summary>
-    private async Task<List<IncusInstance>> RunningUsersAsync(StorageVolume volume, string project, CancellationToken ct)
-    {
-        var users = new List<IncusInstance>();
-        foreach (var (userProject, userName) in InstanceUsers(volume, project))
-        {
-            var instance = await client.TryGetAsync(IncusPath.Instance(userProject, userName), IncusJsonContext.Default.IncusInstance, ct).ConfigureAwait(false);
-            if (instance?.Status is "Running" or "Frozen") users.Add(instance);
-        }
-        return users;
-    }
-
-    private static IEnumerable<(string Project, string Name)> InstanceUsers(StorageVolume volume, string defaultProject)
-    {
-        foreach (var url in volume.UsedBy)
-        {
-            if (!url.StartsWith("/1.0/instances/", StringComparison.Ordinal)) continue;
-            var uri = new Uri(new Uri("http://incus"), url);
-            var name = Uri.UnescapeDataString(uri.AbsolutePath["/1.0/instances/".Length..]);
-            if (name.Contains('/')) continue;
-            yield return (System.Web.HttpUtility.ParseQueryString(uri.Query)["project"] ?? defaultProject, name);
-        }
-    }
-
     /// <summary>Points every instance disk device that uses pool/<paramref name="from"/> at <paramref name="to"/>.</summary>
     private async Task RepointUsersAsync(string project, string pool, string from, string to, CancellationToken ct)
     {
         var volume = await client.GetAsync(IncusPath.Volume(project, pool, to), IncusJsonContext.Default.StorageVolume, ct).ConfigureAwait(false);
         var old = await client.TryGetAsync(IncusPath.Volume(project, pool, from), IncusJsonContext.Default.StorageVolume, ct).ConfigureAwait(false);
-        var users = InstanceUsers(old ?? volume, project).Concat(InstanceUsers(volume, project)).Distinct().ToList();
+        var users = (old ?? volume).InstanceUsers(project).Concat(volume.InstanceUsers(project)).Distinct().ToList();
         foreach (var (userProject, userName) in users)
         {
             var path = IncusPath.Instance(userProject, userName);

@@ -164,7 +164,7 @@ public sealed class ExportAgainstFakeServerTests : IDisposable
     }
 
     [Fact]
-    public async Task FakeServer_CancelledWhileServerWritesBackup_WaitsThenDeletesIt()
+    public async Task FakeServer_CancelledWhileServerWritesBackup_DeletesIt()
     {
         var created = new TaskCompletionSource();
         _server.Handlers.Add(async (ctx, _) =>
