@@ -45,4 +45,5 @@ public static class ErrorIds
     public const string DependencyMissing = "DependencyMissing";
     public const string RestoreFailed = "RestoreFailed";
     public const string ReplaceRolledBack = "ReplaceRolledBack";
+    public const string ReplaceNotSupported = "ReplaceNotSupported";
 }

@@ -170,6 +170,18 @@ public sealed class InstanceUpdate
     public string? Description { get; set; }
 }
 
+/// <summary>A profile; its writable fields are what PUT /1.0/profiles/{name} takes.</summary>
+public sealed class IncusProfile
+{
+    public string Name { get; set; } = "";
+    public string? Description { get; set; }
+    public Dictionary<string, string> Config { get; set; } = [];
+    public Dictionary<string, Dictionary<string, string>> Devices { get; set; } = [];
+
+    /// <summary>Instances using the profile (read-only; ignored by PUT).</summary>
+    public List<string>? UsedBy { get; set; }
+}
+
 /// <summary>Any API object, when only its existence matters.</summary>
 public sealed class AnyObject;
 
@@ -200,6 +212,7 @@ public sealed class RenameRequest
 [JsonSerializable(typeof(RenameRequest))]
 [JsonSerializable(typeof(InstanceUpdate))]
 [JsonSerializable(typeof(AnyObject))]
+[JsonSerializable(typeof(IncusProfile))]
 [JsonSerializable(typeof(IncusProject))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(InstanceStateInfo))]

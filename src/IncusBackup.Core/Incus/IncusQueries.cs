@@ -19,23 +19,41 @@ public static class IncusQueries
             .Where(v => v.Type == "custom" && !v.Name.Contains('/')).ToList();
 
     /// <summary>The instances (not snapshots, not profiles) in a volume's used_by list, as (project, name).</summary>
-    public static IEnumerable<(string Project, string Name)> InstanceUsers(this StorageVolume volume, string defaultProject)
+    public static IEnumerable<(string Project, string Name)> InstanceUsers(this StorageVolume volume, string defaultProject) =>
+        Users(volume, "/1.0/instances/", defaultProject);
+
+    /// <summary>The profiles in a volume's used_by list (profiles whose disk devices use it), as (project, name).</summary>
+    public static IEnumerable<(string Project, string Name)> ProfileUsers(this StorageVolume volume, string defaultProject) =>
+        Users(volume, "/1.0/profiles/", defaultProject);
+
+    private static IEnumerable<(string Project, string Name)> Users(StorageVolume volume, string prefix, string defaultProject)
     {
         foreach (var url in volume.UsedBy)
         {
-            if (!url.StartsWith("/1.0/instances/", StringComparison.Ordinal)) continue;
+            if (!url.StartsWith(prefix, StringComparison.Ordinal)) continue;
             var uri = new Uri(new Uri("http://incus"), url);
-            var name = Uri.UnescapeDataString(uri.AbsolutePath["/1.0/instances/".Length..]);
-            if (name.Contains('/')) continue; // a snapshot
+            var name = Uri.UnescapeDataString(uri.AbsolutePath[prefix.Length..]);
+            if (name.Contains('/')) continue; // an instance snapshot
             yield return (System.Web.HttpUtility.ParseQueryString(uri.Query)["project"] ?? defaultProject, name);
         }
     }
 
-    /// <summary>The instances using a volume that are running (or frozen): its writers.</summary>
+    /// <summary>
+    /// The instances using a volume that are running (or frozen): its writers. An instance can use it directly or
+    /// through a profile; used_by lists only the profile then, so the profile's own users count too.
+    /// </summary>
     public static async Task<List<IncusInstance>> RunningUsersAsync(this IncusClient client, StorageVolume volume, string defaultProject, CancellationToken ct)
     {
         var users = new List<IncusInstance>();
-        foreach (var (project, name) in volume.InstanceUsers(defaultProject))
+        var instances = volume.InstanceUsers(defaultProject).ToList();
+        foreach (var (profileProject, profileName) in volume.ProfileUsers(defaultProject))
+        {
+            var profile = await client.TryGetAsync(IncusPath.Scoped($"/1.0/profiles/{IncusPath.Esc(profileName)}", profileProject),
+                IncusJsonContext.Default.IncusProfile, ct).ConfigureAwait(false);
+            if (profile?.UsedBy is not null)
+                instances.AddRange(new StorageVolume { UsedBy = profile.UsedBy }.InstanceUsers(profileProject));
+        }
+        foreach (var (project, name) in instances.Distinct())
         {
             var instance = await client.TryGetAsync(IncusPath.Instance(project, name), IncusJsonContext.Default.IncusInstance, ct).ConfigureAwait(false);
             if (instance?.Status is "Running" or "Frozen") users.Add(instance);

@@ -100,7 +100,19 @@ public sealed class RestoreEngine(IncusClient client)
             var existing = await client.TryGetAsync(IncusPath.Volume(targetProject, targetPool!, targetName), IncusJsonContext.Default.StorageVolume, ct).ConfigureAwait(false);
             exists = existing is not null;
             if (existing is not null)
+            {
+                // Incus 6.0.4 cannot rename a volume that a profile attaches while instances use that profile
+                // (the profile update fails validation half-way), so the swap cannot be done safely: refuse up front.
+                var profiles = existing.ProfileUsers(targetProject).Select(p => p.Name).ToList();
+                if (profiles.Count > 0 && request.Conflict != ConflictMode.SkipExisting)
+                {
+                    throw new IncusBackupException(ErrorIds.ReplaceNotSupported, ErrorKind.InvalidArgument,
+                        $"{targetProject}/{targetPool}/{targetName} is attached through profile(s) {string.Join(", ", profiles)}; it cannot be replaced in place. Nothing was changed.",
+                        $"{targetProject}/{targetPool}/{targetName}",
+                        "Restore it beside the original with -NewName and point the profile at the copy, or remove the device from the profile first.");
+                }
                 affected = (await client.RunningUsersAsync(existing, targetProject, ct).ConfigureAwait(false)).Select(i => $"{i.Project}/{i.Name}").ToList();
+            }
         }
 
         var skip = exists && request.Conflict == ConflictMode.SkipExisting;
@@ -448,26 +460,20 @@ public sealed class RestoreEngine(IncusClient client)
         static string? Str(JsonElement e, string key) => e.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
     }
 
-    /// <summary>Points every instance disk device that uses pool/<paramref name="from"/> at <paramref name="to"/>.</summary>
+    /// <summary>
+    /// Points every instance disk device that uses pool/<paramref name="from"/> at <paramref name="to"/>. Incus's
+    /// rename already moved them to the renamed original; this moves them to the restored volume.
+    /// </summary>
     private async Task RepointUsersAsync(string project, string pool, string from, string to, CancellationToken ct)
     {
         var volume = await client.GetAsync(IncusPath.Volume(project, pool, to), IncusJsonContext.Default.StorageVolume, ct).ConfigureAwait(false);
         var old = await client.TryGetAsync(IncusPath.Volume(project, pool, from), IncusJsonContext.Default.StorageVolume, ct).ConfigureAwait(false);
-        var users = (old ?? volume).InstanceUsers(project).Concat(volume.InstanceUsers(project)).Distinct().ToList();
-        foreach (var (userProject, userName) in users)
+        var holders = old is null ? [volume] : new[] { old, volume };
+        foreach (var (userProject, userName) in holders.SelectMany(v => v.InstanceUsers(project)).Distinct())
         {
             var path = IncusPath.Instance(userProject, userName);
             var instance = await client.GetAsync(path, IncusJsonContext.Default.IncusInstance, ct).ConfigureAwait(false);
-            var changed = false;
-            foreach (var device in instance.Devices.Values)
-            {
-                if (device.GetValueOrDefault("type") == "disk" && device.GetValueOrDefault("pool") == pool && device.GetValueOrDefault("source") == from)
-                {
-                    device["source"] = to;
-                    changed = true;
-                }
-            }
-            if (!changed) continue;
+            if (!Repoint(instance.Devices, pool, from, to)) continue;
             var update = new InstanceUpdate
             {
                 Architecture = instance.Architecture, Config = instance.Config, Devices = instance.Devices, Ephemeral = instance.Ephemeral,
@@ -475,6 +481,20 @@ public sealed class RestoreEngine(IncusClient client)
             };
             await client.ExecuteAsync(HttpMethod.Put, path, update, IncusJsonContext.Default.InstanceUpdate, null, ct).ConfigureAwait(false);
         }
+    }
+
+    private static bool Repoint(Dictionary<string, Dictionary<string, string>> devices, string pool, string from, string to)
+    {
+        var changed = false;
+        foreach (var device in devices.Values)
+        {
+            if (device.GetValueOrDefault("type") == "disk" && device.GetValueOrDefault("pool") == pool && device.GetValueOrDefault("source") == from)
+            {
+                device["source"] = to;
+                changed = true;
+            }
+        }
+        return changed;
     }
 
     /// <summary>A name like "web-ibnew" (or "web-ibnew2"...) that is free, within Incus's 63-character limit.</summary>
@@ -511,9 +531,20 @@ public sealed class RestoreEngine(IncusClient client)
         }
     }
 
-    private Task SetStateAsync(string project, string name, string action, CancellationToken ct) =>
-        client.ExecuteAsync(HttpMethod.Put, IncusPath.Instance(project, name, "/state"),
-            new InstanceStateRequest { Action = action, Timeout = StopTimeoutSeconds }, IncusJsonContext.Default.InstanceStateRequest, null, ct);
+    private async Task SetStateAsync(string project, string name, string action, CancellationToken ct)
+    {
+        try
+        {
+            await client.ExecuteAsync(HttpMethod.Put, IncusPath.Instance(project, name, "/state"),
+                new InstanceStateRequest { Action = action, Timeout = StopTimeoutSeconds }, IncusJsonContext.Default.InstanceStateRequest, null, ct).ConfigureAwait(false);
+        }
+        catch (IncusOperationLostException)
+        {
+            // The operation ended and was forgotten before we read it: the instance's state says how it ended.
+            var instance = await client.GetAsync(IncusPath.Instance(project, name), IncusJsonContext.Default.IncusInstance, ct).ConfigureAwait(false);
+            if (instance.Status != (action == "start" ? "Running" : "Stopped")) throw;
+        }
+    }
 
     private Task RenameInstanceAsync(string project, string from, string to, CancellationToken ct) =>
         client.ExecuteAsync(HttpMethod.Post, IncusPath.Instance(project, from), new RenameRequest { Name = to }, IncusJsonContext.Default.RenameRequest, null, ct);

@@ -97,6 +97,44 @@ public sealed class RestoreReplaceTests(RestoreScenario scenario) : IClassFixtur
         Assert.Equal(before, scenario.ServerState());
     }
 
+    [IncusFact]
+    public void ReplaceVolumeAttachedThroughAProfile_IsRefusedUpFront_AndNothingChanges()
+    {
+        Incus.CreateVolume("default", "pv");
+        Incus.Incus("profile", "create", "pvol");
+        Incus.Incus("profile", "device", "add", "pvol", "pdata", "disk", "pool=default", "source=pv", "path=/pdata");
+        Incus.Incus("launch", IncusProjectFixture.DefaultImage, "pc", "--profile", "default", "--profile", "pvol");
+        try
+        {
+            Incus.WriteFile("pc", "/pdata/p.bin", [1, 1, 1]);
+            using var ps = PowerShellSession.Create(nonInteractive: true);
+            var backup = Run(ps, "Backup-IncusVolume -Name default/pv -Project $P -Target $T");
+            backup.AssertNoErrors();
+            Assert.Equal("Frozen", Prop<string>(Assert.Single(backup.Output), "Consistency")); // pc uses it through the profile
+            Incus.WriteFile("pc", "/pdata/p.bin", [2, 2, 2]);
+            var before = scenario.ServerState();
+
+            var result = Run(ps, "Restore-IncusVolume -Name default/pv -Project $P -Target $T -Replace -Force");
+
+            var error = Assert.Single(result.Errors);
+            Assert.StartsWith("ReplaceNotSupported,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+            Assert.Contains("pvol", error.ToString(), StringComparison.Ordinal);
+            Assert.Equal(before, scenario.ServerState());
+            Assert.Equal([2, 2, 2], Incus.ReadFile("pc", "/pdata/p.bin"));
+
+            var copy = Run(ps, "Restore-IncusVolume -Name default/pv -Project $P -Target $T -NewName pv-copy");
+            copy.AssertNoErrors();
+            Assert.Contains("pv-copy", Incus.ListVolumes("default"));
+            Incus.Incus("storage", "volume", "delete", "default", "pv-copy");
+        }
+        finally
+        {
+            Incus.Incus("delete", "-f", "pc");
+            Incus.Incus("profile", "delete", "pvol");
+            Incus.Incus("storage", "volume", "delete", "default", "pv");
+        }
+    }
+
     [IncusTheory]
     [InlineData("stop")]
     [InlineData("retire")]
