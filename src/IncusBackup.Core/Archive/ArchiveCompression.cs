@@ -50,6 +50,20 @@ public static class ArchiveCompression
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown compression has no file extension."),
     };
 
+    /// <summary>The compression's name as Incus spells it (compression_algorithm); "none" is a plain tar.</summary>
+    public static string Name(CompressionKind kind) => kind switch
+    {
+        CompressionKind.None => "none",
+        CompressionKind.Gzip => "gzip",
+        CompressionKind.Zstd => "zstd",
+        CompressionKind.Xz => "xz",
+        CompressionKind.Bzip2 => "bzip2",
+        CompressionKind.Lzma => "lzma",
+        CompressionKind.Lz4 => "lz4",
+        CompressionKind.Squashfs => "squashfs",
+        _ => "unknown",
+    };
+
     /// <summary>
     /// Wraps <paramref name="compressed"/> in a stream that yields the plain tar. Gzip and zstd are decoded in process;
     /// xz, bzip2, lzma and lz4 are piped through the external tool (<c>xz -dc</c> …), whose failure surfaces as an

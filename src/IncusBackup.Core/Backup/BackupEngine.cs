@@ -1,4 +1,5 @@
 using System.Text.Json;
+using IncusBackup.Archive;
 using IncusBackup.Errors;
 using IncusBackup.Incus;
 using IncusBackup.Repository;
@@ -104,7 +105,8 @@ public sealed class BackupEngine(IncusClient client, DirectoryRepository reposit
 
         using var staged = repository.BeginBackup(kind, project, kind == BackupKind.Volume ? pool : null, name);
         var createdAt = DateTimeOffset.UtcNow;
-        string method, compression, sha256, detected;
+        string method, compression, sha256;
+        CompressionKind detectedKind;
         long size;
         string consistency;
         while (true)
@@ -140,11 +142,14 @@ public sealed class BackupEngine(IncusClient client, DirectoryRepository reposit
             }
             sha256 = writer.Complete();
             size = writer.Length;
-            detected = CompressionMagic.Detect(writer.Head);
+            detectedKind = ArchiveCompression.Detect(writer.Head);
             break;
         }
 
-        var fileName = (kind == BackupKind.Instance ? "export." : "volume.") + CompressionMagic.Extension(detected);
+        // The file is named after what its bytes are, not after what was asked of the server.
+        var detected = ArchiveCompression.Name(detectedKind);
+        var extension = detectedKind == CompressionKind.Unknown ? "bin" : ArchiveCompression.FileExtension(detectedKind);
+        var fileName = (kind == BackupKind.Instance ? "export." : "volume.") + extension;
         staged.RenameFile(PartialArchiveName, fileName);
         var manifest = new BackupManifest
         {

@@ -10,7 +10,7 @@ public sealed class HashingFileWriter : IDisposable
 {
     private readonly FileStream _file;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private readonly byte[] _head = new byte[CompressionMagic.HeaderLength];
+    private readonly byte[] _head = new byte[Archive.ArchiveCompression.HeaderLength];
     private int _headLength;
 
     public HashingFileWriter(string path)

@@ -1,10 +1,17 @@
-using IncusBackup.Repository;
+using IncusBackup.Archive;
 using Xunit;
 
 namespace IncusBackup.Tests.Core;
 
+/// <summary>How the repository names an archive (manifest compression and file extension) from its magic bytes.</summary>
 public sealed class CompressionMagicTests
 {
+    private static (string Name, string Extension) Naming(ReadOnlySpan<byte> head)
+    {
+        var kind = ArchiveCompression.Detect(head);
+        return (ArchiveCompression.Name(kind), kind == CompressionKind.Unknown ? "bin" : ArchiveCompression.FileExtension(kind));
+    }
+
     [Theory]
     [InlineData(new byte[] { 0x1f, 0x8b, 8 }, "gzip", "tar.gz")]
     [InlineData(new byte[] { 0x28, 0xb5, 0x2f, 0xfd, 0 }, "zstd", "tar.zst")]
@@ -14,19 +21,15 @@ public sealed class CompressionMagicTests
     [InlineData(new byte[] { 0x68, 0x73, 0x71, 0x73 }, "squashfs", "squashfs")]
     [InlineData(new byte[] { 0x5d, 0x00, 0x00, 0x80 }, "lzma", "tar.lzma")]
     [InlineData(new byte[] { 1, 2, 3 }, "unknown", "bin")]
-    public void DetectsFromMagicBytes(byte[] head, string expected, string extension)
-    {
-        Assert.Equal(expected, CompressionMagic.Detect(head));
-        Assert.Equal(extension, CompressionMagic.Extension(expected));
-    }
+    public void NamesFollowTheMagicBytes(byte[] head, string expected, string extension) =>
+        Assert.Equal((expected, extension), Naming(head));
 
     [Fact]
-    public void DetectsPlainTarFromUstarAtOffset257()
+    public void PlainTar_IsNamedNoneWithTarExtension()
     {
         using var stream = new MemoryStream();
         using (var writer = new System.Formats.Tar.TarWriter(stream, leaveOpen: true))
             writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.Directory, "backup/"));
-        Assert.Equal("none", CompressionMagic.Detect(stream.ToArray()));
-        Assert.Equal("tar", CompressionMagic.Extension("none"));
+        Assert.Equal(("none", "tar"), Naming(stream.ToArray()));
     }
 }
