@@ -217,7 +217,7 @@ public sealed class BackupEngine(IncusClient client, DirectoryRepository reposit
         {
             try
             {
-                await SetStateAsync(instance, "freeze", ct).ConfigureAwait(false);
+                await client.ChangeStateAsync(instance.Project, instance.Name, "freeze", ct).ConfigureAwait(false);
                 hold.Frozen.Add(instance);
                 reporter.Verbose($"Froze {instance.Project}/{instance.Name} while the server reads it.");
             }
@@ -234,10 +234,6 @@ public sealed class BackupEngine(IncusClient client, DirectoryRepository reposit
         }
         return hold;
     }
-
-    private Task SetStateAsync(IncusInstance instance, string action, CancellationToken ct) =>
-        client.ExecuteAsync(HttpMethod.Put, IncusPath.Instance(instance.Project, instance.Name, "/state"),
-            new InstanceStateRequest { Action = action, Timeout = 30 }, IncusJsonContext.Default.InstanceStateRequest, null, ct);
 
     /// <summary>Instances frozen for one export; disposing thaws them, even when the export was cancelled.</summary>
     private sealed class ConsistencyHold(IncusClient client, IBackupReporter reporter) : IAsyncDisposable
@@ -256,8 +252,7 @@ public sealed class BackupEngine(IncusClient client, DirectoryRepository reposit
                 try
                 {
                     // Never cancelled: an instance must not stay frozen because the user pressed Ctrl+C.
-                    await client.ExecuteAsync(HttpMethod.Put, IncusPath.Instance(instance.Project, instance.Name, "/state"),
-                        new InstanceStateRequest { Action = "unfreeze", Timeout = 30 }, IncusJsonContext.Default.InstanceStateRequest, null, CancellationToken.None).ConfigureAwait(false);
+                    await client.ChangeStateAsync(instance.Project, instance.Name, "unfreeze", CancellationToken.None).ConfigureAwait(false);
                     reporter.Verbose($"Thawed {instance.Project}/{instance.Name}.");
                 }
                 catch (IncusBackupException e)

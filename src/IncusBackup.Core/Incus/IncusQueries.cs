@@ -60,4 +60,10 @@ public static class IncusQueries
         }
         return users;
     }
+
+    /// <summary>PUT .../state (start, stop, freeze, unfreeze) and waits for it to finish.</summary>
+    public static Task ChangeStateAsync(this IncusClient client, string project, string name, string action, CancellationToken ct,
+        bool force = false, int timeoutSeconds = 30) =>
+        client.ExecuteAsync(HttpMethod.Put, IncusPath.Instance(project, name, "/state"),
+            new InstanceStateRequest { Action = action, Timeout = timeoutSeconds, Force = force }, IncusJsonContext.Default.InstanceStateRequest, null, ct);
 }

@@ -516,14 +516,12 @@ public sealed class RestoreEngine(IncusClient client)
     {
         try
         {
-            await client.ExecuteAsync(HttpMethod.Put, IncusPath.Instance(project, name, "/state"),
-                new InstanceStateRequest { Action = "stop", Timeout = StopTimeoutSeconds }, IncusJsonContext.Default.InstanceStateRequest, null, ct).ConfigureAwait(false);
+            await client.ChangeStateAsync(project, name, "stop", ct, timeoutSeconds: StopTimeoutSeconds).ConfigureAwait(false);
         }
         catch (IncusApiException e) when (!e.Message.Contains("already stopped", StringComparison.OrdinalIgnoreCase))
         {
             reporter.Warning($"{project}/{name} did not stop within {StopTimeoutSeconds} s ({e.Message}); forcing it.");
-            await client.ExecuteAsync(HttpMethod.Put, IncusPath.Instance(project, name, "/state"),
-                new InstanceStateRequest { Action = "stop", Timeout = StopTimeoutSeconds, Force = true }, IncusJsonContext.Default.InstanceStateRequest, null, ct).ConfigureAwait(false);
+            await client.ChangeStateAsync(project, name, "stop", ct, force: true, timeoutSeconds: StopTimeoutSeconds).ConfigureAwait(false);
         }
         catch (IncusApiException)
         {
@@ -535,8 +533,7 @@ public sealed class RestoreEngine(IncusClient client)
     {
         try
         {
-            await client.ExecuteAsync(HttpMethod.Put, IncusPath.Instance(project, name, "/state"),
-                new InstanceStateRequest { Action = action, Timeout = StopTimeoutSeconds }, IncusJsonContext.Default.InstanceStateRequest, null, ct).ConfigureAwait(false);
+            await client.ChangeStateAsync(project, name, action, ct, timeoutSeconds: StopTimeoutSeconds).ConfigureAwait(false);
         }
         catch (IncusOperationLostException)
         {
@@ -559,8 +556,7 @@ public sealed class RestoreEngine(IncusClient client)
         if (instance is null) return;
         if (instance.Status is "Running" or "Frozen")
         {
-            await client.ExecuteAsync(HttpMethod.Put, IncusPath.Instance(project, name, "/state"),
-                new InstanceStateRequest { Action = "stop", Force = true }, IncusJsonContext.Default.InstanceStateRequest, null, limit.Token).ConfigureAwait(false);
+            await client.ChangeStateAsync(project, name, "stop", limit.Token, force: true).ConfigureAwait(false);
         }
         await client.DeleteAsync(IncusPath.Instance(project, name), limit.Token).ConfigureAwait(false);
     }

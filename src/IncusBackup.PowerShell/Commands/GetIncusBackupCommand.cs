@@ -47,9 +47,7 @@ public sealed class GetIncusBackupCommand : RepositoryCmdlet
 
     protected override void BeginProcessing()
     {
-        if (Version is not null && !BackupVersion.TryParse(Version, out _))
-            ThrowTerminating(new IncusBackupException(ErrorIds.InvalidVersion, ErrorKind.InvalidArgument,
-                $"'{Version}' is not a backup version; expected YYYYMMDDThhmmssZ (UTC), for example 20250914T121314Z.", Version));
+        EnsureValidVersion(Version);
     }
 
     protected override void ProcessRecord() => _names.AddRange(Name);

@@ -31,6 +31,20 @@ public abstract class RepositoryCmdlet : IncusCmdlet
         }
     }
 
+    /// <summary>Stops with InvalidVersion when -Version is not YYYYMMDDThhmmssZ[-N].</summary>
+    protected void EnsureValidVersion(string? version)
+    {
+        if (version is null) return;
+        try
+        {
+            BackupVersion.Parse(version);
+        }
+        catch (IncusBackupException e)
+        {
+            ThrowTerminating(e);
+        }
+    }
+
     protected DirectoryRepository OpenRepositoryForRead(RepositoryTarget target)
     {
         try

@@ -89,11 +89,7 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
             ThrowTerminating(new IncusBackupException(ErrorIds.ConflictingParameters, ErrorKind.InvalidArgument,
                 "-Replace and -SkipExisting contradict each other; use one.", null));
         }
-        if (Version is not null && !BackupVersion.TryParse(Version, out _))
-        {
-            ThrowTerminating(new IncusBackupException(ErrorIds.InvalidVersion, ErrorKind.InvalidArgument,
-                $"'{Version}' is not a backup version; expected YYYYMMDDThhmmssZ (UTC), for example 20250914T121314Z.", Version));
-        }
+        EnsureValidVersion(Version);
     }
 
     protected override void ProcessRecord()
