@@ -34,19 +34,25 @@ public sealed class BackupRecord
     public string[] Snapshots { get; init; } = [];
     public string? InstanceType { get; init; }
 
-    /// <summary>How a running source was held still while it was read (Frozen, Stopped, None, ServerSnapshot).</summary>
+    /// <summary>How a running source was held still while it was read (Frozen, Stopped or None).</summary>
     public string? Consistency { get; init; }
     public string? ServerVersion { get; init; }
     public required string Sha256 { get; init; }
 
-    /// <summary>Full path of the archive file.</summary>
-    public required string File { get; init; }
+    /// <summary>The archive's file name within the backup (export.tar.zst, volume.tar.gz...).</summary>
+    public required string ArchiveName { get; init; }
 
-    /// <summary>Full path of the backup's folder.</summary>
-    public required string Path { get; init; }
+    /// <summary>
+    /// Where the backup lives in its repository, in that backend's terms (the version folder of a dir: repository).
+    /// Opaque to everything but the backend: read a backup's files through the repository, not through this.
+    /// </summary>
+    public required string Location { get; init; }
 
     /// <summary>The repository this record lives in, as a target string (dir:/path).</summary>
     public required string Repository { get; init; }
+
+    /// <summary>What the backup is of.</summary>
+    public Repository.ResourceKey Resource => new(Kind, Project, Kind == BackupKind.Volume ? Pool : null, Name);
 
     public override string ToString() => $"{Kind} {Project}/{(Pool is null || Kind == BackupKind.Instance ? "" : Pool + "/")}{Name}@{Version}";
 }

@@ -50,6 +50,13 @@ public static class ArchiveCompression
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown compression has no file extension."),
     };
 
+    /// <summary>
+    /// The name a backup's archive gets in the repository: the base name and the extension its bytes call for
+    /// ("export.tar.zst"); an archive in no known format is kept as "&lt;base&gt;.bin".
+    /// </summary>
+    public static string ArchiveFileName(string baseName, CompressionKind kind) =>
+        baseName + "." + (kind == CompressionKind.Unknown ? "bin" : FileExtension(kind));
+
     /// <summary>The compression's name as Incus spells it (compression_algorithm); "none" is a plain tar.</summary>
     public static string Name(CompressionKind kind) => kind switch
     {

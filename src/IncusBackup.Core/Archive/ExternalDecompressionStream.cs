@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
+using IncusBackup.IO;
 
 namespace IncusBackup.Archive;
 
@@ -9,7 +10,7 @@ namespace IncusBackup.Archive;
 /// stdin, reads come from stdout. Only the OS pipe buffers hold data, so memory stays bounded. A non-zero exit code
 /// surfaces as an <see cref="IOException"/> carrying the tool's stderr when stdout ends.
 /// </summary>
-internal sealed class ExternalDecompressionStream : Stream
+internal sealed class ExternalDecompressionStream : ForwardReadStream
 {
     private const int MaxStderrChars = 8 * 1024;
 
@@ -58,23 +59,12 @@ internal sealed class ExternalDecompressionStream : Stream
         }
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         int read = _stdout.Read(buffer);
         if (read == 0 && buffer.Length > 0) CompleteAsync(CancellationToken.None).GetAwaiter().GetResult();
         return read;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -132,11 +122,6 @@ internal sealed class ExternalDecompressionStream : Stream
         }
         return text.ToString();
     }
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,5 +1,6 @@
 using IncusBackup.Errors;
 using IncusBackup.Incus;
+using IncusBackup.Repository;
 
 namespace IncusBackup.Backup;
 
@@ -7,33 +8,33 @@ namespace IncusBackup.Backup;
 /// Turns names and wildcards into the instances and volumes they mean. A literal name that matches nothing is
 /// reported as missing (the cmdlet writes a non-terminating error for it); a wildcard that matches nothing is not.
 /// </summary>
-public sealed class ResourceSelector(IncusClient client)
+public sealed class ResourceSelector(IIncusServer server)
 {
     /// <param name="patterns">Names or wildcards; empty means all.</param>
     /// <param name="project">The project, or null for every project.</param>
-    public async Task<Selection<InstanceBackupTarget>> SelectInstancesAsync(IReadOnlyList<string> patterns, string? project, CancellationToken ct)
+    public async Task<Selection<InstanceBackupSource>> SelectInstancesAsync(IReadOnlyList<string> patterns, string? project, CancellationToken ct)
     {
-        var instances = await InProjectAsync(project, () => client.ListInstancesAsync(project, ct)).ConfigureAwait(false);
+        var instances = await InProjectAsync(project, () => server.Instances.ListAsync(project, ct)).ConfigureAwait(false);
         var (chosen, missing, empty) = Match(instances, patterns, pattern => i => NameMatches(pattern, i.Name), Wildcard.HasWildcards);
-        return new Selection<InstanceBackupTarget>(
-            chosen.OrderBy(i => i.Project, StringComparer.Ordinal).ThenBy(i => i.Name, StringComparer.Ordinal).Select(i => new InstanceBackupTarget(i)).ToList(),
+        return new Selection<InstanceBackupSource>(
+            chosen.OrderBy(i => i.Project, StringComparer.Ordinal).ThenBy(i => i.Name, StringComparer.Ordinal).Select(i => new InstanceBackupSource(i)).ToList(),
             missing, empty);
     }
 
     /// <param name="patterns">"pool/name" or "name" (then <paramref name="pool"/> or every pool); wildcards allowed in both parts; empty means all.</param>
-    public async Task<Selection<VolumeBackupTarget>> SelectVolumesAsync(IReadOnlyList<string> patterns, string? pool, string? project, CancellationToken ct)
+    public async Task<Selection<VolumeBackupSource>> SelectVolumesAsync(IReadOnlyList<string> patterns, string? pool, string? project, CancellationToken ct)
     {
-        var pools = await client.ListPoolsAsync(ct).ConfigureAwait(false);
+        var pools = await server.StoragePools.ListAsync(ct).ConfigureAwait(false);
         if (pool is not null && pools.All(p => p.Name != pool))
         {
             throw new IncusBackupException(ErrorIds.PoolNotFound, ErrorKind.NotFound, $"Storage pool '{pool}' not found.", pool,
                 "List the pools with: incus storage list");
         }
-        var all = new List<VolumeBackupTarget>();
+        var all = new List<VolumeBackupSource>();
         foreach (var p in pools.Where(p => pool is null || p.Name == pool))
         {
-            var volumes = await InProjectAsync(project, () => client.ListCustomVolumesAsync(project, p.Name, ct)).ConfigureAwait(false);
-            all.AddRange(volumes.Select(v => new VolumeBackupTarget(p.Name, v)));
+            var volumes = await InProjectAsync(project, () => server.StorageVolumes.ListCustomAsync(project, p.Name, ct)).ConfigureAwait(false);
+            all.AddRange(volumes.Select(v => new VolumeBackupSource(p.Name, v)));
         }
         var (chosen, missing, empty) = Match(all, patterns,
             pattern =>
@@ -42,7 +43,7 @@ public sealed class ResourceSelector(IncusClient client)
                 return v => NameMatches(poolPattern, v.Pool) && NameMatches(namePattern, v.Name);
             },
             pattern => Wildcard.HasWildcards(SplitVolumePattern(pattern, pool).Name));
-        return new Selection<VolumeBackupTarget>(
+        return new Selection<VolumeBackupSource>(
             chosen.OrderBy(v => v.Project, StringComparer.Ordinal).ThenBy(v => v.Pool, StringComparer.Ordinal).ThenBy(v => v.Name, StringComparer.Ordinal).ToList(),
             missing, empty);
     }
@@ -51,7 +52,7 @@ public sealed class ResourceSelector(IncusClient client)
     private static async Task<List<T>> InProjectAsync<T>(string? project, Func<Task<List<T>>> list)
     {
         // The project becomes a folder name in the repository: refuse "..", "/" and friends before asking the server.
-        if (project is not null) Repository.ResourceName.EnsureSafeSegment(project, "project");
+        if (project is not null) ResourceName.EnsureSafeSegment(project, "project");
         try
         {
             return await list().ConfigureAwait(false);

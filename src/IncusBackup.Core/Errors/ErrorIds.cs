@@ -16,6 +16,7 @@ public static class ErrorIds
     public const string TargetNotFound = "TargetNotFound";
     public const string TargetInsufficientSpace = "TargetInsufficientSpace";
     public const string TargetFull = "TargetFull";
+    public const string RepositoryLocked = "RepositoryLocked";
     public const string ConfigFileInvalid = "ConfigFileInvalid";
 
     // Resources and names.
@@ -37,6 +38,7 @@ public static class ErrorIds
     public const string BackupNotFound = "BackupNotFound";
     public const string BackupFileMissing = "BackupFileMissing";
     public const string ChecksumMismatch = "ChecksumMismatch";
+    public const string BackupUnreadable = "BackupUnreadable";
     public const string ManifestInvalid = "ManifestInvalid";
     public const string ArchiveInvalid = "ArchiveInvalid";
     public const string BackupKindMismatch = "BackupKindMismatch";
@@ -46,4 +48,7 @@ public static class ErrorIds
     public const string RestoreFailed = "RestoreFailed";
     public const string ReplaceRolledBack = "ReplaceRolledBack";
     public const string ReplaceNotSupported = "ReplaceNotSupported";
+
+    // Anything else.
+    public const string IOFailed = "IOFailed";
 }

@@ -10,9 +10,9 @@ public enum ErrorKind
     PermissionDenied,
     ResourceUnavailable,
     ResourceExists,
+    ReadError,
     WriteError,
     OperationFailed,
-    NotImplemented,
     OperationStopped,
 }
 

@@ -37,7 +37,7 @@ public sealed class ManifestServer
 
 public sealed class ManifestOptions
 {
-    /// <summary>How the source was held still: Frozen, Stopped, ServerSnapshot or None.</summary>
+    /// <summary>How the source was held still: Frozen, Stopped or None.</summary>
     public string Consistency { get; set; } = "";
     public bool InstanceOnly { get; set; }
     public bool Optimized { get; set; }

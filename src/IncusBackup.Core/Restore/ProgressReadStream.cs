@@ -1,27 +1,47 @@
+using IncusBackup.IO;
+
 namespace IncusBackup.Restore;
 
-/// <summary>A read-only pass-through stream that reports how many bytes have been read so far (every 4 MiB and at the end).</summary>
-internal sealed class ProgressReadStream(Stream inner, Action<long> report) : Stream
+/// <summary>
+/// A read-only pass-through stream that reports how many bytes have been read so far (every 4 MiB and at the end),
+/// and remembers a failure to read, so an upload that breaks because the repository could not be read says so.
+/// </summary>
+internal sealed class ProgressReadStream(Stream inner, Action<long> report) : ForwardReadStream
 {
     private const long ReportEvery = 4L << 20;
     private long _read;
     private long _lastReport;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
+    /// <summary>The I/O error reading the source threw, if it did.</summary>
+    public IOException? ReadFailure { get; private set; }
+
     public override long Length => inner.Length;
-    public override long Position { get => _read; set => throw new NotSupportedException(); }
 
-    public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+    public override int Read(Span<byte> buffer)
+    {
+        try
+        {
+            return Count(inner.Read(buffer));
+        }
+        catch (IOException e)
+        {
+            ReadFailure = e;
+            throw;
+        }
+    }
 
-    public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
-
-    public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        Count(await inner.ReadAsync(buffer.AsMemory(offset, count), cancellationToken).ConfigureAwait(false));
-
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+        }
+        catch (IOException e)
+        {
+            ReadFailure = e;
+            throw;
+        }
+    }
 
     private int Count(int read)
     {
@@ -33,9 +53,4 @@ internal sealed class ProgressReadStream(Stream inner, Action<long> report) : St
         }
         return read;
     }
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -3,24 +3,29 @@ using IncusBackup.Repository;
 
 namespace IncusBackup.Restore;
 
-/// <summary>One step of a restore, as the what-if output and the confirmation prompt name it.</summary>
-public sealed record PlanStep(string Action, string Target);
-
 /// <summary>
-/// Everything decided before a restore changes anything: verified backup, targets after mapping, whether the
-/// target exists, the instances a volume swap has to stop, and the steps. The cmdlet shows and confirms it; the
-/// engine executes exactly this.
+/// Everything decided before a restore changes anything: the backup and its seal, the target after mappings,
+/// whether it exists, the instances a swap has to stop, and the steps. The cmdlet shows and confirms the steps;
+/// the executor runs exactly them.
 /// </summary>
 public sealed class RestorePlan
 {
     public required RestoreRequest Request { get; init; }
-    public required BackupManifest Manifest { get; init; }
+
+    /// <summary>The repository the backup is read from.</summary>
+    public required IBackupRepository Repository { get; init; }
+
+    /// <summary>The backup's manifest and checksums, already cross-checked; the archive is verified before upload.</summary>
+    public required BackupSeal Seal { get; init; }
+    public BackupManifest Manifest => Seal.Manifest;
     public required BackupKind Kind { get; init; }
-    public required string TargetProject { get; init; }
+    public required RestoreTarget Target { get; init; }
+
+    public string TargetProject => Target.Project;
 
     /// <summary>Pool of the restored volume, or of the instance's root disk when mapped (X-Incus-pool).</summary>
-    public string? TargetPool { get; init; }
-    public required string TargetName { get; init; }
+    public string? TargetPool => Target.Pool;
+    public string TargetName => Target.Name;
 
     /// <summary>The target exists now; a restore must replace it (or skip it).</summary>
     public bool TargetExists { get; init; }
@@ -40,7 +45,11 @@ public sealed class RestorePlan
     /// <summary>The archive must be rewritten on the way (mappings the server's headers cannot express).</summary>
     public bool NeedsRewrite { get; init; }
     public bool Skip { get; init; }
-    public required IReadOnlyList<PlanStep> Steps { get; init; }
+
+    /// <summary>A replace: on failure, every finished step is rolled back.</summary>
+    public bool IsReplace => TargetExists && !Skip;
+    /// <summary>The steps, in the order they run; -WhatIf lists exactly these.</summary>
+    public IReadOnlyList<RestoreStep> Steps { get; internal set; } = [];
 
     public string Describe => $"{Request.Backup.Project}/{Request.Backup.Name}@{Request.Backup.Version} -> {TargetProject}/{TargetName}";
 }

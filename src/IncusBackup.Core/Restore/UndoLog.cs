@@ -1,27 +1,28 @@
-using IncusBackup.Backup;
 using IncusBackup.Errors;
+using IncusBackup.Reporting;
 
 namespace IncusBackup.Restore;
 
 /// <summary>
-/// The finished steps of a replace, each with the action that undoes it. On failure they are undone newest
+/// The finished actions of a restore, each with the action that undoes it. On failure they are undone newest
 /// first; an undo that fails is reported and the others still run, so as much as possible is put back.
 /// </summary>
-internal sealed class UndoLog(IBackupReporter reporter, Func<string, Task>? beforeStep)
+internal sealed class UndoLog(IReporter reporter, Func<string, Task>? beforeAction = null)
 {
-    private readonly Stack<(string Step, Func<Task> Undo)> _done = new();
+    private readonly Stack<(string Action, Func<Task> Undo)> _done = new();
     private readonly List<string> _undoFailures = [];
 
-    /// <summary>The step that was running when the failure happened.</summary>
-    public string? FailedStep { get; private set; }
+    /// <summary>The action that was running when the failure happened ("upload", "stop", "retire", "swap"...).</summary>
+    public string? FailedAction { get; private set; }
 
-    public async Task RunAsync(string step, Func<Task> action, Func<Task> undo)
+    /// <summary>Runs one action; once it has succeeded, <paramref name="undo"/> (if any) is what rolling back does for it.</summary>
+    public async Task RunAsync(string action, Func<Task> run, Func<Task>? undo)
     {
-        FailedStep = step;
-        if (beforeStep is not null) await beforeStep(step).ConfigureAwait(false);
-        await action().ConfigureAwait(false);
-        _done.Push((step, undo));
-        FailedStep = null;
+        FailedAction = action;
+        if (beforeAction is not null) await beforeAction(action).ConfigureAwait(false);
+        await run().ConfigureAwait(false);
+        if (undo is not null) _done.Push((action, undo));
+        FailedAction = null;
     }
 
     public async Task RollBackAsync()
@@ -31,12 +32,12 @@ internal sealed class UndoLog(IBackupReporter reporter, Func<string, Task>? befo
             try
             {
                 await done.Undo().ConfigureAwait(false);
-                reporter.Verbose($"Rolled back step '{done.Step}'.");
+                reporter.Verbose($"Rolled back step '{done.Action}'.");
             }
             catch (Exception e) when (e is IncusBackupException or OperationCanceledException or HttpRequestException)
             {
-                _undoFailures.Add($"{done.Step}: {e.Message}");
-                reporter.Warning($"Could not roll back step '{done.Step}': {e.Message}");
+                _undoFailures.Add($"{done.Action}: {e.Message}");
+                reporter.Warning($"Could not roll back step '{done.Action}': {e.Message}");
             }
         }
     }

@@ -9,7 +9,7 @@ namespace IncusBackup.PowerShell.Commands;
 /// <summary>Backs up instances (containers and VMs) into the repository, one BackupRecord per instance.</summary>
 [Cmdlet(VerbsData.Backup, "IncusInstance", DefaultParameterSetName = ByNameSet, SupportsShouldProcess = true)]
 [OutputType(typeof(BackupRecord))]
-public sealed class BackupIncusInstanceCommand : BackupCmdlet<InstanceBackupTarget>
+public sealed class BackupIncusInstanceCommand : BackupCmdlet<InstanceBackupSource>
 {
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -27,12 +27,6 @@ public sealed class BackupIncusInstanceCommand : BackupCmdlet<InstanceBackupTarg
 
     protected override void ProcessRecord() => Request(Name, pool: null);
 
-    protected override Task<Selection<InstanceBackupTarget>> SelectAsync(ResourceSelector selector, IReadOnlyList<string> names, string? project, string? pool, CancellationToken ct) =>
+    protected override Task<Selection<InstanceBackupSource>> SelectAsync(ResourceSelector selector, IReadOnlyList<string> names, string? project, string? pool, CancellationToken ct) =>
         selector.SelectInstancesAsync(names, project, ct);
-
-    protected override Task<long> EstimateSizeAsync(BackupEngine engine, InstanceBackupTarget target, CancellationToken ct) =>
-        engine.EstimateSizeAsync(target, ct);
-
-    protected override Task<BackupRecord> BackupAsync(BackupEngine engine, InstanceBackupTarget target, BackupOptions options, IBackupReporter reporter, CancellationToken ct) =>
-        engine.BackupInstanceAsync(target, options, reporter, ct);
 }

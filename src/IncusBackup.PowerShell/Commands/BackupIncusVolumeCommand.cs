@@ -9,7 +9,7 @@ namespace IncusBackup.PowerShell.Commands;
 /// <summary>Backs up custom storage volumes ("pool/name") into the repository, one BackupRecord per volume.</summary>
 [Cmdlet(VerbsData.Backup, "IncusVolume", DefaultParameterSetName = ByNameSet, SupportsShouldProcess = true)]
 [OutputType(typeof(BackupRecord))]
-public sealed class BackupIncusVolumeCommand : BackupCmdlet<VolumeBackupTarget>
+public sealed class BackupIncusVolumeCommand : BackupCmdlet<VolumeBackupSource>
 {
     /// <summary>"pool/name", or "name" together with -Pool (or searched in every pool). Wildcards allowed.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -33,12 +33,6 @@ public sealed class BackupIncusVolumeCommand : BackupCmdlet<VolumeBackupTarget>
 
     protected override void ProcessRecord() => Request(Name, Pool);
 
-    protected override Task<Selection<VolumeBackupTarget>> SelectAsync(ResourceSelector selector, IReadOnlyList<string> names, string? project, string? pool, CancellationToken ct) =>
+    protected override Task<Selection<VolumeBackupSource>> SelectAsync(ResourceSelector selector, IReadOnlyList<string> names, string? project, string? pool, CancellationToken ct) =>
         selector.SelectVolumesAsync(names, All ? Pool : pool, project, ct);
-
-    protected override Task<long> EstimateSizeAsync(BackupEngine engine, VolumeBackupTarget target, CancellationToken ct) =>
-        engine.EstimateSizeAsync(target, ct);
-
-    protected override Task<BackupRecord> BackupAsync(BackupEngine engine, VolumeBackupTarget target, BackupOptions options, IBackupReporter reporter, CancellationToken ct) =>
-        engine.BackupVolumeAsync(target, options, reporter, ct);
 }

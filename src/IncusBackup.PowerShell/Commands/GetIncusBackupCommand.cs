@@ -20,10 +20,6 @@ public sealed class GetIncusBackupCommand : RepositoryCmdlet
     public string[] Name { get; set; } = [];
 
     [Parameter]
-    [ArgumentCompleter(typeof(Completers.ProjectNameCompleter))]
-    public string? Project { get; set; }
-
-    [Parameter]
     [ArgumentCompleter(typeof(Completers.PoolNameCompleter))]
     public string? Pool { get; set; }
 
@@ -66,7 +62,7 @@ public sealed class GetIncusBackupCommand : RepositoryCmdlet
             After = After,
             Before = Before,
         };
-        var records = query.Apply(repository.List(Kind)).ToList();
+        var records = query.Apply(ListBackups(repository, Kind)).ToList();
         foreach (var record in records) WriteObject(record);
 
         // A literal name that matched nothing is an error, as with Get-Item; a wildcard is not.

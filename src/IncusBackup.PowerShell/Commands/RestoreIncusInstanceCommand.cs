@@ -25,10 +25,7 @@ public sealed class RestoreIncusInstanceCommand : RestoreCmdlet
     protected override BackupKind Kind => BackupKind.Instance;
 
     protected override IEnumerable<BackupQuery> NameQueries() =>
-        Name.Select(n => new BackupQuery { Kind = BackupKind.Instance, Names = [n], Project = Project, Version = Version, Latest = Version is null });
+        Name.Select(n => new BackupQuery { Kind = BackupKind.Instance, Names = [n], Project = ProjectOrDefault, Version = Version, Latest = Version is null });
 
     protected override RestoreRequest Customize(RestoreRequest request) => request with { Start = Start };
-
-    protected override Task<RestorePlan> PlanAsync(RestoreEngine engine, RestoreRequest request, CancellationToken ct) =>
-        engine.PlanInstanceAsync(request, ct);
 }

@@ -1,8 +1,8 @@
 using System.Management.Automation;
+using IncusBackup.Backup;
 using IncusBackup.PowerShell.Completers;
 using IncusBackup.PowerShell.Infrastructure;
 using IncusBackup.Repository;
-using IncusBackup.Restore;
 
 namespace IncusBackup.PowerShell.Commands;
 
@@ -29,10 +29,7 @@ public sealed class RestoreIncusVolumeCommand : RestoreCmdlet
     protected override IEnumerable<BackupQuery> NameQueries() =>
         Name.Select(n =>
         {
-            var (pool, name) = IncusBackup.Backup.ResourceSelector.SplitVolumePattern(n, Pool);
-            return new BackupQuery { Kind = BackupKind.Volume, Names = [name], Pool = pool == "*" ? null : pool, Project = Project, Version = Version, Latest = Version is null };
+            var (pool, name) = ResourceSelector.SplitVolumePattern(n, Pool);
+            return new BackupQuery { Kind = BackupKind.Volume, Names = [name], Pool = pool == "*" ? null : pool, Project = ProjectOrDefault, Version = Version, Latest = Version is null };
         });
-
-    protected override Task<RestorePlan> PlanAsync(RestoreEngine engine, RestoreRequest request, CancellationToken ct) =>
-        engine.PlanVolumeAsync(request, ct);
 }

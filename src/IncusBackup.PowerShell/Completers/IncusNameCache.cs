@@ -4,8 +4,8 @@ using IncusBackup.Incus;
 namespace IncusBackup.PowerShell.Completers;
 
 /// <summary>
-/// Names fetched from the local Incus server for tab completion, cached for a few seconds so repeated Tab
-/// presses stay instant. Completion never throws: an unreachable server just completes nothing.
+/// Names fetched from the Incus server for tab completion, cached for a few seconds so repeated Tab presses stay
+/// instant. Completion never throws: an unreachable server just completes nothing.
 /// </summary>
 internal static class IncusNameCache
 {
@@ -13,14 +13,14 @@ internal static class IncusNameCache
     private static readonly TimeSpan FetchTimeout = TimeSpan.FromSeconds(3);
     private static readonly ConcurrentDictionary<string, (DateTime At, IReadOnlyList<string> Names)> Cache = new();
 
-    public static IReadOnlyList<string> Get(string key, Func<IncusClient, CancellationToken, Task<IEnumerable<string>>> fetch)
+    public static IReadOnlyList<string> Get(string key, Func<IIncusServer, CancellationToken, Task<IEnumerable<string>>> fetch)
     {
         if (Cache.TryGetValue(key, out var hit) && DateTime.UtcNow - hit.At < Lifetime) return hit.Names;
         try
         {
-            using var client = IncusClient.ConnectUnixSocket();
+            using var server = IncusConnection.Open();
             using var timeout = new CancellationTokenSource(FetchTimeout);
-            var names = fetch(client, timeout.Token).GetAwaiter().GetResult().Order(StringComparer.Ordinal).ToList();
+            var names = fetch(server, timeout.Token).GetAwaiter().GetResult().Order(StringComparer.Ordinal).ToList();
             Cache[key] = (DateTime.UtcNow, names);
             return names;
         }

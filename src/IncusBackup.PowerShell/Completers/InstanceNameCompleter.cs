@@ -9,7 +9,7 @@ public sealed class InstanceNameCompleter : CompleterBase
     protected override IEnumerable<string> Names(IDictionary boundParameters)
     {
         var project = ProjectOf(boundParameters);
-        return IncusNameCache.Get("instances:" + project, async (client, ct) =>
-            (await client.ListInstancesAsync(project, ct).ConfigureAwait(false)).Select(i => i.Name));
+        return IncusNameCache.Get("instances:" + project, async (server, ct) =>
+            (await server.Instances.ListAsync(project, ct).ConfigureAwait(false)).Select(i => i.Name));
     }
 }

@@ -7,6 +7,6 @@ namespace IncusBackup.PowerShell.Completers;
 public sealed class PoolNameCompleter : CompleterBase
 {
     protected override IEnumerable<string> Names(IDictionary boundParameters) =>
-        IncusNameCache.Get("pools", async (client, ct) =>
-            (await client.ListPoolsAsync(ct).ConfigureAwait(false)).Select(p => p.Name));
+        IncusNameCache.Get("pools", async (server, ct) =>
+            (await server.StoragePools.ListAsync(ct).ConfigureAwait(false)).Select(p => p.Name));
 }

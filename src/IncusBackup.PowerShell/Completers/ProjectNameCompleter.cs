@@ -7,6 +7,6 @@ namespace IncusBackup.PowerShell.Completers;
 public sealed class ProjectNameCompleter : CompleterBase
 {
     protected override IEnumerable<string> Names(IDictionary boundParameters) =>
-        IncusNameCache.Get("projects", async (client, ct) =>
-            (await client.ListProjectsAsync(ct).ConfigureAwait(false)).Select(p => p.Name));
+        IncusNameCache.Get("projects", async (server, ct) =>
+            (await server.Projects.ListAsync(ct).ConfigureAwait(false)).Select(p => p.Name));
 }

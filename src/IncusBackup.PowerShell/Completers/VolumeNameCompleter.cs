@@ -10,13 +10,13 @@ public sealed class VolumeNameCompleter : CompleterBase
     {
         var project = ProjectOf(boundParameters);
         var pool = boundParameters["Pool"] as string;
-        return IncusNameCache.Get($"volumes:{project}:{pool}", async (client, ct) =>
+        return IncusNameCache.Get($"volumes:{project}:{pool}", async (server, ct) =>
         {
-            var pools = await client.ListPoolsAsync(ct).ConfigureAwait(false);
+            var pools = await server.StoragePools.ListAsync(ct).ConfigureAwait(false);
             var names = new List<string>();
             foreach (var p in pools.Where(p => pool is null || p.Name == pool))
             {
-                var volumes = await client.ListCustomVolumesAsync(project, p.Name, ct).ConfigureAwait(false);
+                var volumes = await server.StorageVolumes.ListCustomAsync(project, p.Name, ct).ConfigureAwait(false);
                 names.AddRange(volumes.Select(v => pool is null ? $"{p.Name}/{v.Name}" : v.Name));
             }
             return names;

@@ -10,7 +10,7 @@ namespace IncusBackup.PowerShell.Infrastructure;
 /// The shared flow of Backup-* cmdlets, in three phases: plan and confirm on the pipeline thread (names resolved,
 /// ShouldProcess per item, target checked), export in parallel on workers, write results back on the pipeline thread.
 /// </summary>
-public abstract class BackupCmdlet<TTarget> : RepositoryCmdlet where TTarget : notnull
+public abstract class BackupCmdlet<TSource> : RepositoryCmdlet where TSource : IBackupSource
 {
     protected const string ByNameSet = "ByName";
     protected const string AllSet = "All";
@@ -18,11 +18,6 @@ public abstract class BackupCmdlet<TTarget> : RepositoryCmdlet where TTarget : n
     /// <summary>Back up everything of this kind (in -Project, or everywhere with -AllProjects).</summary>
     [Parameter(Mandatory = true, ParameterSetName = AllSet)]
     public SwitchParameter All { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(Completers.ProjectNameCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string Project { get; set; } = "default";
 
     /// <summary>Look in every project.</summary>
     [Parameter]
@@ -54,20 +49,16 @@ public abstract class BackupCmdlet<TTarget> : RepositoryCmdlet where TTarget : n
     protected abstract bool WithoutSnapshots { get; }
 
     /// <summary>Names gathered from parameters and the pipeline, with the project and pool bound alongside each.</summary>
-    protected List<(string? Project, string? Pool, string Name)> Requested { get; } = [];
+    private List<(string? Project, string? Pool, string Name)> Requested { get; } = [];
 
     /// <summary>Resolves names (empty: all) in one project (null: all) and pool (null: all).</summary>
-    protected abstract Task<Selection<TTarget>> SelectAsync(ResourceSelector selector, IReadOnlyList<string> names, string? project, string? pool, CancellationToken ct);
-
-    protected abstract Task<long> EstimateSizeAsync(BackupEngine engine, TTarget target, CancellationToken ct);
-
-    protected abstract Task<BackupRecord> BackupAsync(BackupEngine engine, TTarget target, BackupOptions options, IBackupReporter reporter, CancellationToken ct);
+    protected abstract Task<Selection<TSource>> SelectAsync(ResourceSelector selector, IReadOnlyList<string> names, string? project, string? pool, CancellationToken ct);
 
     protected override void EndProcessing()
     {
         var target = ResolveTarget();
-        using var client = ConnectIncus();
-        var selection = SelectOrThrow(new ResourceSelector(client));
+        using var server = ConnectIncus();
+        var selection = SelectOrThrow(new ResourceSelector(server));
         foreach (var missing in selection.Missing)
         {
             WriteError(new IncusBackupException(NotFoundErrorId, ErrorKind.NotFound,
@@ -82,6 +73,7 @@ public abstract class BackupCmdlet<TTarget> : RepositoryCmdlet where TTarget : n
         if (approved.Count == 0) return;
 
         var repository = OpenRepositoryForWrite(target);
+        using var hold = LockOrStop(repository);
         var options = new BackupOptions
         {
             Consistent = !NoSnapshot,
@@ -89,8 +81,8 @@ public abstract class BackupCmdlet<TTarget> : RepositoryCmdlet where TTarget : n
             WithoutSnapshots = WithoutSnapshots,
             Compression = Compression,
         };
-        var engine = new BackupEngine(client, repository, ToolVersion);
-        var estimate = approved.Sum(t => Await(ct => EstimateSizeAsync(engine, t, ct)));
+        var engine = new BackupEngine(server, repository, ToolVersion);
+        var estimate = approved.Sum(t => Await(ct => engine.EstimateSizeAsync(t, ct)));
         try
         {
             repository.EnsureFreeSpace(estimate, $"{approved.Count} {KindNoun} backup(s)");
@@ -102,39 +94,44 @@ public abstract class BackupCmdlet<TTarget> : RepositoryCmdlet where TTarget : n
 
         new ParallelRunner(this, $"Backing up {approved.Count} {KindNoun}(s) to {target}").Run(
             approved, ThrottleLimit,
-            (t, reporter, ct) => BackupAsync(engine, t, options, reporter, ct),
+            (source, reporter, ct) => engine.BackupAsync(source, options, reporter, ct),
             (_, record) => WriteObject(record),
-            (t, e) => WriteError(e, t.ToString()),
+            (source, e) => WriteError(e, source.ToString()),
             PipelineStopToken);
     }
 
     /// <summary>Records a name from a parameter or the pipeline, with the project and pool bound with it.</summary>
     protected void Request(IEnumerable<string> names, string? pool)
     {
-        foreach (var name in names) Requested.Add((AllProjects ? null : Project, pool, name));
+        foreach (var name in names) Requested.Add((AllProjects ? null : ProjectOrDefault, pool, name));
     }
 
-    private Selection<TTarget> SelectOrThrow(ResourceSelector selector)
+    private IDisposable LockOrStop(IBackupRepository repository)
     {
         try
         {
-            if (All) return Await(ct => SelectAsync(selector, [], AllProjects ? null : Project, null, ct));
-            var targets = new List<TTarget>();
-            var missing = new List<string>();
-            var empty = new List<string>();
-            foreach (var group in Requested.GroupBy(r => (r.Project, r.Pool)))
-            {
-                var selection = Await(ct => SelectAsync(selector, group.Select(r => r.Name).ToList(), group.Key.Project, group.Key.Pool, ct));
-                targets.AddRange(selection.Targets.Where(t => !targets.Contains(t)));
-                missing.AddRange(selection.Missing.Select(m => group.Key.Project is null ? m : $"{group.Key.Project}/{m}"));
-                empty.AddRange(selection.EmptyPatterns);
-            }
-            return new Selection<TTarget>(targets, missing, empty);
+            return repository.Lock(RepositoryLockMode.Shared);
         }
         catch (IncusBackupException e)
         {
             ThrowTerminating(e);
-            throw;
+            throw; // not reached
         }
+    }
+
+    private Selection<TSource> SelectOrThrow(ResourceSelector selector)
+    {
+        if (All) return AwaitOrStop(ct => SelectAsync(selector, [], AllProjects ? null : ProjectOrDefault, null, ct));
+        var targets = new List<TSource>();
+        var missing = new List<string>();
+        var empty = new List<string>();
+        foreach (var group in Requested.GroupBy(r => (r.Project, r.Pool)))
+        {
+            var selection = AwaitOrStop(ct => SelectAsync(selector, group.Select(r => r.Name).ToList(), group.Key.Project, group.Key.Pool, ct));
+            targets.AddRange(selection.Targets.Where(t => !targets.Contains(t)));
+            missing.AddRange(selection.Missing.Select(m => group.Key.Project is null ? m : $"{group.Key.Project}/{m}"));
+            empty.AddRange(selection.EmptyPatterns);
+        }
+        return new Selection<TSource>(targets, missing, empty);
     }
 }

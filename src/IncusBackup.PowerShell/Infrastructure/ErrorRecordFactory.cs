@@ -20,7 +20,8 @@ internal static class ErrorRecordFactory
         {
             OperationCanceledException => new ErrorRecord(e, ErrorIds.Stopped, ErrorCategory.OperationStopped, target),
             UnauthorizedAccessException => new ErrorRecord(e, ErrorIds.TargetNotWritable, ErrorCategory.PermissionDenied, target),
-            IOException => new ErrorRecord(e, ErrorIds.TargetNotWritable, ErrorCategory.WriteError, target),
+            // The engine names its own read and write failures; an I/O error that reaches here could be either.
+            IOException => new ErrorRecord(e, ErrorIds.IOFailed, ErrorCategory.NotSpecified, target),
             _ => new ErrorRecord(e, ErrorIds.BackupFailed, ErrorCategory.NotSpecified, target),
         };
     }
@@ -34,8 +35,8 @@ internal static class ErrorRecordFactory
         ErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
         ErrorKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
         ErrorKind.ResourceExists => ErrorCategory.ResourceExists,
+        ErrorKind.ReadError => ErrorCategory.ReadError,
         ErrorKind.WriteError => ErrorCategory.WriteError,
-        ErrorKind.NotImplemented => ErrorCategory.NotImplemented,
         ErrorKind.OperationStopped => ErrorCategory.OperationStopped,
         _ => ErrorCategory.InvalidOperation,
     };

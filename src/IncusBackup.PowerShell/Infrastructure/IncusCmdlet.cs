@@ -6,34 +6,48 @@ using IncusBackup.Incus;
 namespace IncusBackup.PowerShell.Infrastructure;
 
 /// <summary>
-/// Base of every cmdlet: connecting to Incus, turning engine exceptions into ErrorRecords with stable ErrorIds,
-/// and running async engine calls on the pipeline thread with Ctrl+C wired to cancellation.
+/// Base of every cmdlet: the -Project parameter, connecting to Incus, turning engine exceptions into ErrorRecords
+/// with stable ErrorIds, and running async engine calls on the pipeline thread with Ctrl+C wired to cancellation.
 /// </summary>
 public abstract class IncusCmdlet : PSCmdlet
 {
+    /// <summary>The project a cmdlet works in when -Project is not given.</summary>
+    public const string DefaultProject = "default";
+
     public static string ToolVersion { get; } =
         typeof(IncusCmdlet).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    /// <summary>Connects to the local Incus server and checks it answers; an unreachable server is terminating.</summary>
-    protected IncusClient ConnectIncus()
+    /// <summary>
+    /// The Incus project. Backup and restore cmdlets work in "default" when it is left out; Get-IncusBackup then
+    /// lists every project.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completers.ProjectNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Project { get; set; }
+
+    /// <summary>-Project, or "default".</summary>
+    protected string ProjectOrDefault => Project ?? DefaultProject;
+
+    /// <summary>Connects to the Incus server and checks it answers; an unreachable server is terminating.</summary>
+    protected IIncusServer ConnectIncus()
     {
-        IncusClient? client = null;
+        IIncusServer? server = null;
         try
         {
-            client = IncusClient.ConnectUnixSocket();
-            if (MyInvocation.BoundParameters.ContainsKey("Debug") || DebugPreferenceIsOn())
+            var debugQueue = DebugLines;
+            server = IncusConnection.Open(new IncusConnectionOptions
             {
-                var debugQueue = DebugLines;
-                client.Trace = line => debugQueue.Enqueue("Incus API: " + line);
-            }
-            var server = Await(client.GetServerAsync);
-            WriteVerbose($"Connected to Incus {server.Environment.ServerVersion} at {client.Endpoint}.");
-            return client;
+                Trace = MyInvocation.BoundParameters.ContainsKey("Debug") || DebugPreferenceIsOn() ? line => debugQueue.Enqueue("Incus API: " + line) : null,
+            });
+            var info = Await(server.GetServerAsync);
+            WriteVerbose($"Connected to Incus {info.Environment.ServerVersion} at {server.Endpoint}.");
+            return server;
         }
         catch (IncusBackupException e)
         {
-            client?.Dispose();
-            ThrowTerminatingError(ErrorRecordFactory.From(e));
+            server?.Dispose();
+            ThrowTerminating(e);
             throw; // not reached
         }
     }
@@ -57,6 +71,20 @@ public abstract class IncusCmdlet : PSCmdlet
         finally
         {
             FlushDebugLines();
+        }
+    }
+
+    /// <summary>Runs an engine call whose failure ends the cmdlet (a terminating error with the engine's ErrorId).</summary>
+    protected T AwaitOrStop<T>(Func<CancellationToken, Task<T>> call)
+    {
+        try
+        {
+            return Await(call);
+        }
+        catch (IncusBackupException e)
+        {
+            ThrowTerminating(e);
+            throw; // not reached
         }
     }
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
-using IncusBackup.Backup;
+using IncusBackup.Reporting;
 
 namespace IncusBackup.PowerShell.Infrastructure;
 
@@ -32,7 +32,7 @@ internal sealed class ParallelRunner
     /// in completion order.
     /// </summary>
     public void Run<TItem, TResult>(IReadOnlyList<TItem> items, int throttleLimit,
-        Func<TItem, IBackupReporter, CancellationToken, Task<TResult>> work,
+        Func<TItem, IReporter, CancellationToken, Task<TResult>> work,
         Action<TItem, TResult> onResult, Action<TItem, Exception> onFailure, CancellationToken ct)
         where TItem : notnull
     {
@@ -136,7 +136,7 @@ internal sealed class ParallelRunner
     }
 
     /// <summary>An item's reporter: every call becomes a queued write on the pipeline thread.</summary>
-    private sealed class QueuedReporter(ParallelRunner runner, int activityId, string label) : IBackupReporter
+    private sealed class QueuedReporter(ParallelRunner runner, int activityId, string label) : IReporter
     {
         public int ActivityId { get; } = activityId;
         public string Label { get; } = label;

@@ -5,7 +5,7 @@ using IncusBackup.Repository;
 
 namespace IncusBackup.PowerShell.Infrastructure;
 
-/// <summary>Base of cmdlets that read or write a backup repository: the -Target parameter and its defaults.</summary>
+/// <summary>Base of cmdlets that read or write a backup repository: the -Target parameter, its defaults, and opening it.</summary>
 public abstract class RepositoryCmdlet : IncusCmdlet
 {
     /// <summary>
@@ -18,56 +18,40 @@ public abstract class RepositoryCmdlet : IncusCmdlet
 
     protected RepositoryTarget ResolveTarget()
     {
-        try
-        {
-            var target = TargetResolver.Resolve(Target, SessionState.Path.CurrentFileSystemLocation.ProviderPath, Environment.GetEnvironmentVariable);
-            WriteVerbose($"Repository: {target} (from {target.Source}).");
-            return target;
-        }
-        catch (IncusBackupException e)
-        {
-            ThrowTerminating(e);
-            throw; // not reached
-        }
+        var target = Terminating(() => TargetResolver.Resolve(Target, SessionState.Path.CurrentFileSystemLocation.ProviderPath, Environment.GetEnvironmentVariable));
+        WriteVerbose($"Repository: {target} (from {target.Source}).");
+        return target;
     }
 
     /// <summary>Stops with InvalidVersion when -Version is not YYYYMMDDThhmmssZ[-N].</summary>
     protected void EnsureValidVersion(string? version)
     {
-        if (version is null) return;
-        try
-        {
-            BackupVersion.Parse(version);
-        }
-        catch (IncusBackupException e)
-        {
-            ThrowTerminating(e);
-        }
+        if (version is not null) Terminating(() => BackupVersion.Parse(version));
     }
 
-    protected DirectoryRepository OpenRepositoryForRead(RepositoryTarget target)
+    protected IBackupRepository OpenRepositoryForRead(RepositoryTarget target) => Terminating(() => RepositoryFactory.OpenForRead(target));
+
+    protected IBackupRepository OpenRepositoryForWrite(RepositoryTarget target) => Terminating(() => RepositoryFactory.OpenForWrite(target, ToolVersion));
+
+    /// <summary>Lists a repository, warning about the backups it had to leave out.</summary>
+    protected IReadOnlyList<BackupRecord> ListBackups(IBackupRepository repository, BackupKind? kind)
+    {
+        var listing = AwaitOrStop(ct => repository.ListAsync(kind, ct));
+        foreach (var problem in listing.Problems)
+            WriteWarning($"A backup in {repository.Target} is left out of the list: {problem}");
+        return listing.Records;
+    }
+
+    private T Terminating<T>(Func<T> call)
     {
         try
         {
-            return DirectoryRepository.OpenExisting(target.Location);
+            return call();
         }
         catch (IncusBackupException e)
         {
             ThrowTerminating(e);
-            throw;
-        }
-    }
-
-    protected DirectoryRepository OpenRepositoryForWrite(RepositoryTarget target)
-    {
-        try
-        {
-            return DirectoryRepository.OpenForWrite(target.Location, ToolVersion);
-        }
-        catch (IncusBackupException e)
-        {
-            ThrowTerminating(e);
-            throw;
+            throw; // not reached
         }
     }
 }

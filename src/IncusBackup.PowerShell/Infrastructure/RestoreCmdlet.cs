@@ -7,25 +7,22 @@ using IncusBackup.Restore;
 namespace IncusBackup.PowerShell.Infrastructure;
 
 /// <summary>
-/// The shared flow of Restore-* cmdlets, in three phases: on the pipeline thread, find the backups, verify and plan
-/// each one (nothing changes yet) and confirm it; then restore the approved ones in parallel; write the results.
+/// The shared flow of Restore-* cmdlets, in three phases: on the pipeline thread, find the backups, plan each one
+/// (nothing changes yet) and confirm it; then restore the approved ones in parallel (each verified against its
+/// checksums first); write the results.
 /// </summary>
 public abstract class RestoreCmdlet : RepositoryCmdlet
 {
     protected const string ByNameSet = "ByName";
     protected const string InputObjectSet = "InputObject";
 
-    private readonly List<BackupRecord> _backups = [];
-    private DirectoryRepository? _repository;
+    private readonly List<(IBackupRepository Repository, BackupRecord Backup)> _backups = [];
+    private readonly Dictionary<string, IBackupRepository?> _repositories = new(StringComparer.Ordinal);
+    private IBackupRepository? _target;
 
     /// <summary>Backups to restore, usually from Get-IncusBackup.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
     public BackupRecord[] InputObject { get; set; } = [];
-
-    [Parameter(ParameterSetName = ByNameSet)]
-    [ArgumentCompleter(typeof(Completers.ProjectNameCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string Project { get; set; } = "default";
 
     /// <summary>The backup version to restore (YYYYMMDDThhmmssZ); the latest by default.</summary>
     [Parameter(ParameterSetName = ByNameSet)]
@@ -54,7 +51,7 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
     [Parameter]
     public Hashtable? ProfileMap { get; set; }
 
-    /// <summary>Replace an existing target (safely: import aside, swap, roll back on failure).</summary>
+    /// <summary>Replace an existing target without asking whether to (safely: import aside, swap, roll back on failure).</summary>
     [Parameter]
     public SwitchParameter Replace { get; set; }
 
@@ -74,8 +71,6 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
 
     /// <summary>Names given with -Name, resolved against the repository by the derived cmdlet.</summary>
     protected abstract IEnumerable<BackupQuery> NameQueries();
-
-    protected abstract Task<RestorePlan> PlanAsync(RestoreEngine engine, RestoreRequest request, CancellationToken ct);
 
     /// <summary>Extra request settings of the derived cmdlet (-Start).</summary>
     protected virtual RestoreRequest Customize(RestoreRequest request) => request;
@@ -104,22 +99,23 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
                         $"{record} is not a {Noun} backup; pipe it to Restore-Incus{record.Kind}.", record.ToString()));
                     continue;
                 }
-                _backups.Add(record);
+                if (RepositoryOf(record) is { } repository) _backups.Add((repository, record));
             }
             return;
         }
-        _repository ??= OpenRepositoryForRead(ResolveTarget());
+        _target ??= OpenRepositoryForRead(ResolveTarget());
+        var all = ListBackups(_target, Kind);
         foreach (var query in NameQueries())
         {
-            var found = query.Apply(_repository.List(Kind)).ToList();
+            var found = query.Apply(all).ToList();
             if (found.Count == 0)
             {
                 WriteError(new IncusBackupException(ErrorIds.BackupNotFound, ErrorKind.NotFound,
-                    $"No {Noun} backup of '{string.Join(", ", query.Names)}' in project '{query.Project}'{(query.Version is null ? "" : $" with version {query.Version}")} in {_repository.Target}.",
+                    $"No {Noun} backup of '{string.Join(", ", query.Names)}' in project '{query.Project}'{(query.Version is null ? "" : $" with version {query.Version}")} in {_target.Target}.",
                     string.Join(", ", query.Names), "List what is there with Get-IncusBackup."));
                 continue;
             }
-            _backups.AddRange(found);
+            _backups.AddRange(found.Select(b => (_target, b)));
         }
     }
 
@@ -129,27 +125,27 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
         if (NewName is not null && _backups.Count > 1)
         {
             ThrowTerminating(new IncusBackupException(ErrorIds.InvalidName, ErrorKind.InvalidArgument,
-                $"-NewName names one target, but {_backups.Count} backups were given ({string.Join(", ", _backups)}).", NewName,
+                $"-NewName names one target, but {_backups.Count} backups were given ({string.Join(", ", _backups.Select(b => b.Backup))}).", NewName,
                 "Restore one backup at a time when renaming, or filter with Where-Object/-Version."));
         }
 
-        using var client = ConnectIncus();
-        var engine = new RestoreEngine(client);
+        using var server = ConnectIncus();
+        var planner = new RestorePlanner(server);
         var approved = new List<RestorePlan>();
         var targets = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var backup in _backups)
+        foreach (var (repository, backup) in _backups)
         {
             RestorePlan plan;
             try
             {
-                plan = Await(ct => PlanAsync(engine, Request(backup), ct));
+                plan = Await(ct => planner.PlanAsync(repository, Request(backup), Kind, ct));
             }
             catch (IncusBackupException e)
             {
                 WriteError(e, backup.ToString());
                 continue;
             }
-            if (!targets.Add($"{plan.TargetProject}/{plan.TargetPool}/{plan.TargetName}"))
+            if (!targets.Add(plan.Target.ToString()))
             {
                 WriteError(new IncusBackupException(ErrorIds.TargetExists, ErrorKind.InvalidArgument,
                     $"{backup} would restore onto {plan.TargetProject}/{plan.TargetName}, which another backup in this batch already restores to.", backup.ToString()));
@@ -159,18 +155,37 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
         }
         if (approved.Count == 0) return;
 
+        var executor = new RestoreExecutor();
         new ParallelRunner(this, $"Restoring {approved.Count} {Noun}(s)").Run(
             approved, ThrottleLimit,
-            (plan, reporter, ct) => engine.ExecuteAsync(plan, reporter, ct),
+            (plan, reporter, ct) => executor.ExecuteAsync(plan, reporter, ct),
             (_, result) => WriteObject(result),
             (plan, e) => WriteError(e, plan.Describe),
             PipelineStopToken);
     }
 
+    /// <summary>The repository a piped record lives in (opened once per repository); null after writing why it cannot be read.</summary>
+    private IBackupRepository? RepositoryOf(BackupRecord record)
+    {
+        if (_repositories.TryGetValue(record.Repository, out var known)) return known;
+        IBackupRepository? repository = null;
+        try
+        {
+            repository = RepositoryFactory.OpenForRead(record);
+        }
+        catch (IncusBackupException e)
+        {
+            WriteError(e, record.ToString());
+        }
+        _repositories[record.Repository] = repository;
+        return repository;
+    }
+
     /// <summary>
-    /// -WhatIf lists every step. Otherwise a new target needs ShouldProcess; replacing or stopping something also
-    /// needs ShouldContinue, unless -Force or -Confirm:$false said yes already. A host that cannot ask
-    /// (pwsh -NonInteractive, a scheduled job) gets ConfirmationRequired instead of a silent yes.
+    /// -WhatIf lists every step. Otherwise a new target needs ShouldProcess. An existing one also needs an answer
+    /// to "replace it?" (given by -Replace) and, when running instances must be stopped for the swap, to "stop
+    /// them?"; -Force or -Confirm:$false answer both. A host that cannot ask (pwsh -NonInteractive, a scheduled
+    /// job) gets ConfirmationRequired instead of a silent yes.
     /// </summary>
     private bool Confirm(RestorePlan plan)
     {
@@ -183,21 +198,29 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
         var first = plan.Steps[0];
         if (!plan.TargetExists) return ShouldProcess(first.Target, first.Action);
 
-        var target = $"{plan.TargetProject}/{(plan.Kind == BackupKind.Volume ? plan.TargetPool + "/" : "")}{plan.TargetName}";
-        var affected = plan.AffectedInstances.Count == 0 ? "" : $" Running instances stopped for the swap and started again: {string.Join(", ", plan.AffectedInstances)}.";
+        var target = plan.Target.ToString();
+        var running = string.Join(", ", plan.AffectedInstances);
+        var affected = plan.AffectedInstances.Count == 0 ? "" : $" Running instances stopped for the swap and started again: {running}.";
         if (!ShouldProcess($"{target} with {plan.Request.Backup.Version}.{affected}", $"Replace {Noun}")) return false;
         if (Force || ConfirmExplicitlyOff()) return true;
+        if (Replace && plan.AffectedInstances.Count == 0) return true;
         try
         {
-            return ShouldContinue(
-                $"{target} exists. Replace it with the backup from {plan.Request.Backup.Version}?{affected} The original is kept until the restored copy is in place.",
-                $"Replace {Noun} {target}");
+            return Replace
+                ? ShouldContinue($"Replacing {target} stops {running} for the swap; they are started again afterwards. Go ahead?", $"Stop running instances")
+                : ShouldContinue(
+                    $"{target} exists. Replace it with the backup from {plan.Request.Backup.Version}?{affected} The original is kept until the restored copy is in place.",
+                    $"Replace {Noun} {target}");
         }
         catch (Exception e) when (e is PSInvalidOperationException or System.Management.Automation.Host.HostException or NotImplementedException)
         {
             WriteError(new IncusBackupException(ErrorIds.ConfirmationRequired, ErrorKind.InvalidArgument,
-                $"{target} exists and this session cannot ask whether to replace it; nothing was changed.", target,
-                "Add -Replace -Force (or -Confirm:$false) to replace it, or -SkipExisting to leave it, or -NewName to restore beside it.", e));
+                Replace
+                    ? $"Replacing {target} would stop running instances ({running}) and this session cannot ask whether to; nothing was changed."
+                    : $"{target} exists and this session cannot ask whether to replace it; nothing was changed.", target,
+                Replace
+                    ? "Add -Force (or -Confirm:$false) to let the replace stop and restart them, or -NewName to restore beside it."
+                    : "Add -Replace -Force (or -Confirm:$false) to replace it, or -SkipExisting to leave it, or -NewName to restore beside it.", e));
             return false;
         }
     }

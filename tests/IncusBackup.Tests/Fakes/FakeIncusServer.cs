@@ -80,6 +80,13 @@ public sealed class FakeIncusServer : IDisposable
         ["resources"] = resources ?? new JsonObject(), ["metadata"] = null, ["err"] = err, ["may_cancel"] = false,
     };
 
+    /// <summary>Exceptions thrown by handlers (failed assertions among them), in the order they happened.</summary>
+    public ConcurrentQueue<Exception> HandlerFailures { get; } = new();
+
+    /// <summary>
+    /// Stops the server, then fails if any handler threw: an assertion inside a handler fails the test that made
+    /// it (on the request it answers 500 so the client moves on instead of hanging).
+    /// </summary>
     public void Dispose()
     {
         _stop.Cancel();
@@ -92,6 +99,8 @@ public sealed class FakeIncusServer : IDisposable
         catch (AggregateException)
         {
         }
+        if (!HandlerFailures.IsEmpty)
+            throw new AggregateException("A handler of the fake Incus server failed.", HandlerFailures);
     }
 
     private async Task LoopAsync()
@@ -138,6 +147,18 @@ public sealed class FakeIncusServer : IDisposable
         catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
         {
             // The client went away or a handler aborted the connection on purpose.
+        }
+        catch (Exception e)
+        {
+            HandlerFailures.Enqueue(e);
+            try
+            {
+                await SendError(context.Response, 500, "fake server handler failed: " + e.Message);
+            }
+            catch (Exception answer) when (answer is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
+            {
+                // Already answered or gone; the failure is recorded either way.
+            }
         }
     }
 

@@ -6,6 +6,10 @@ namespace IncusBackup.Tests.Integration;
 /// <summary>Reads entries out of an Incus export (plain, gzip or zstd tar) the way a person would with tar -x.</summary>
 internal static class ArchiveContents
 {
+    /// <summary>The archive file of a record from a dir: repository (its Location is the version folder).</summary>
+    public static string ArchivePath(System.Management.Automation.PSObject record) =>
+        Path.Combine(Infrastructure.PowerShellSession.Prop<string>(record, "Location")!, Infrastructure.PowerShellSession.Prop<string>(record, "ArchiveName")!);
+
     public static Dictionary<string, byte[]> ReadFiles(string archivePath, Func<string, bool> wanted)
     {
         using var file = File.OpenRead(archivePath);

@@ -38,7 +38,7 @@ public sealed class BackupIntegrationTests(BackupScenario scenario) : IClassFixt
         Assert.Equal("zstd", Prop<string>(record, "Compression"));
         Assert.Equal("Frozen", Prop<string>(record, "Consistency"));
         Assert.Equal(["snap1"], Prop<string[]>(record, "Snapshots"));
-        var file = Prop<string>(record, "File");
+        var file = ArchiveContents.ArchivePath(record);
         Assert.EndsWith("export.tar.zst", file, StringComparison.Ordinal);
         Assert.StartsWith(Path.Combine(_repo.Path, "instances", scenario.Project, "c1"), file, StringComparison.Ordinal);
 
@@ -47,7 +47,7 @@ public sealed class BackupIntegrationTests(BackupScenario scenario) : IClassFixt
         Assert.Equal(scenario.RootFileInSnapshot, files["backup/snapshots/snap1/rootfs/root/known.bin"]);
         Assert.Equal("backup/index.yaml", ArchiveContents.EntryNames(file)[0]);
 
-        AssertSha256sumAccepts(Prop<string>(record, "Path"));
+        AssertSha256sumAccepts(PowerShellSession.Prop<string>(record, "Location")!);
         Assert.Empty(scenario.Incus.ListServerBackups("c1"));
         Assert.Equal(["snap1"], scenario.Incus.ListSnapshots("c1"));
         Assert.Equal("Running", scenario.Incus.InstanceState("c1"));
@@ -65,11 +65,11 @@ public sealed class BackupIntegrationTests(BackupScenario scenario) : IClassFixt
         Assert.Equal("default", Prop<string>(record, "Pool"));
         Assert.Equal("v1", Prop<string>(record, "Name"));
         Assert.Equal("Frozen", Prop<string>(record, "Consistency")); // c1 uses it and runs
-        var file = Prop<string>(record, "File");
+        var file = ArchiveContents.ArchivePath(record);
         Assert.StartsWith(Path.Combine(_repo.Path, "volumes", scenario.Project, "default", "v1"), file, StringComparison.Ordinal);
         var files = ArchiveContents.ReadFiles(file, n => n.EndsWith("vol.bin", StringComparison.Ordinal));
         Assert.Equal(scenario.VolumeFile, files["backup/volume/vol.bin"]);
-        AssertSha256sumAccepts(Prop<string>(record, "Path"));
+        AssertSha256sumAccepts(PowerShellSession.Prop<string>(record, "Location")!);
         Assert.Empty(scenario.Incus.ListVolumeServerBackups("default", "v1"));
         Assert.Equal("Running", scenario.Incus.InstanceState("c1"));
     }
@@ -89,8 +89,8 @@ public sealed class BackupIntegrationTests(BackupScenario scenario) : IClassFixt
             Assert.True(Prop<bool>(r, "InstanceOnly"));
             Assert.Empty(Prop<string[]>(r, "Snapshots"));
             Assert.Equal("6.0.4", Prop<string>(r, "ServerVersion")[..5]);
-            Assert.Equal(new FileInfo(Prop<string>(r, "File")).Length, Prop<long>(r, "Size"));
-            Assert.DoesNotContain(ArchiveContents.EntryNames(Prop<string>(r, "File")), n => n.StartsWith("backup/snapshots/", StringComparison.Ordinal));
+            Assert.Equal(new FileInfo(ArchiveContents.ArchivePath(r)).Length, Prop<long>(r, "Size"));
+            Assert.DoesNotContain(ArchiveContents.EntryNames(ArchiveContents.ArchivePath(r)), n => n.StartsWith("backup/snapshots/", StringComparison.Ordinal));
         }
         var latest = Run("Get-IncusBackup -Target $T -Name c* -Latest");
         Assert.Equal(Prop<string>(listed.Output[1], "Version"), Prop<string>(Assert.Single(latest.Output), "Version"));
@@ -169,7 +169,7 @@ public sealed class BackupIntegrationTests(BackupScenario scenario) : IClassFixt
         var record = Assert.Single(result.Output);
         Assert.Equal("None", Prop<string>(record, "Consistency"));
         Assert.Equal("none", Prop<string>(record, "Compression"));
-        Assert.EndsWith("export.tar", Prop<string>(record, "File"), StringComparison.Ordinal);
+        Assert.EndsWith("export.tar", ArchiveContents.ArchivePath(record), StringComparison.Ordinal);
         Assert.DoesNotContain(result.Verbose, v => v.StartsWith("Froze", StringComparison.Ordinal));
     }
 

@@ -199,7 +199,7 @@ public sealed class RestoreIntegrationTests(RestoreScenario scenario) : IClassFi
     public void CorruptedArchive_IsRefusedBeforeTheServerSeesIt()
     {
         var record = Run("Get-IncusBackup -Target $T -Name $N -Project $P -Latest").Output.Single();
-        var file = Prop<string>(record, "File");
+        var file = ArchiveContents.ArchivePath(record);
         var original = File.ReadAllBytes(file);
         var corrupted = (byte[])original.Clone();
         corrupted[corrupted.Length / 2] ^= 0x01;

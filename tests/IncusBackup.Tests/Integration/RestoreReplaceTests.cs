@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using IncusBackup.Backup;
+using IncusBackup.Configuration;
 using IncusBackup.Incus;
 using IncusBackup.Repository;
 using IncusBackup.Restore;
@@ -179,18 +179,17 @@ public sealed class RestoreReplaceTests(RestoreScenario scenario) : IClassFixtur
     /// <summary>Runs a real replace through the engine with one step made to fail (the fake is only that failure).</summary>
     private async Task ReplaceWithFailureAsync(BackupKind kind, string name, string failingStep)
     {
-        var record = DirectoryRepository.OpenExisting(scenario.Repository.Path).List(kind)
+        var repository = RepositoryFactory.OpenForRead(new RepositoryTarget("dir", scenario.Repository.Path, "test"));
+        var record = (await repository.ListAsync(kind, CancellationToken.None)).Records
             .Where(r => r.Name == name && r.Project == scenario.Project && !r.InstanceOnly).OrderBy(r => r.Version).Last();
-        using var client = IncusClient.ConnectUnixSocket();
-        var engine = new RestoreEngine(client)
-        {
-            BeforeStep = step => step == failingStep ? throw new InvalidOperationException($"injected failure at {step}") : Task.CompletedTask,
-        };
+        using var server = IncusConnection.Open();
         var request = new RestoreRequest { Backup = record, Conflict = ConflictMode.Replace };
-        var plan = kind == BackupKind.Instance
-            ? await engine.PlanInstanceAsync(request, CancellationToken.None)
-            : await engine.PlanVolumeAsync(request, CancellationToken.None);
-        await engine.ExecuteAsync(plan, new RecordingReporter(), CancellationToken.None);
+        var plan = await new RestorePlanner(server).PlanAsync(repository, request, kind, CancellationToken.None);
+        var executor = new RestoreExecutor
+        {
+            BeforeAction = action => action == failingStep ? throw new InvalidOperationException($"injected failure at {action}") : Task.CompletedTask,
+        };
+        await executor.ExecuteAsync(plan, new RecordingReporter(), CancellationToken.None);
     }
 
     /// <summary>An instance's own settings: config without volatile.* keys (they move on every start), devices, profiles.</summary>

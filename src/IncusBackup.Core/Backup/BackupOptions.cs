@@ -1,0 +1,21 @@
+namespace IncusBackup.Backup;
+
+/// <summary>Options shared by every kind of backup (the cmdlets' switches).</summary>
+public sealed record BackupOptions
+{
+    /// <summary>Hold a running source still while the server reads it (on by default; -NoSnapshot turns it off).</summary>
+    public bool Consistent { get; init; } = true;
+    public bool Optimized { get; init; }
+
+    /// <summary>Leave out snapshots (-InstanceOnly; volume_only for volumes).</summary>
+    public bool WithoutSnapshots { get; init; }
+
+    /// <summary>Compression the user asked for; null picks the fastest the server supports.</summary>
+    public string? Compression { get; init; }
+
+    /// <summary>Safety net: the server deletes a server-side backup we could not delete ourselves after this long.</summary>
+    public TimeSpan ServerBackupLifetime { get; init; } = TimeSpan.FromHours(6);
+}
+
+/// <summary>What a selection resolved to: the sources, the literal names that matched nothing, and the empty wildcards.</summary>
+public sealed record Selection<T>(IReadOnlyList<T> Targets, IReadOnlyList<string> Missing, IReadOnlyList<string> EmptyPatterns);

@@ -1,0 +1,37 @@
+using System.Runtime.InteropServices;
+
+namespace IncusBackup.IO;
+
+/// <summary>The few POSIX calls .NET lacks: fsync of a directory (so a rename survives a crash).</summary>
+internal static class Posix
+{
+    private const int ORdonly = 0;
+    private const int ODirectory = 0x10000; // Linux value
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "open")]
+    private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "fsync")]
+    private static extern int Fsync(int fd);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "close")]
+    private static extern int Close(int fd);
+
+    /// <summary>Flushes a directory's entries to disk. Best effort on platforms without it.</summary>
+    public static void FsyncDirectory(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var fd = Open(path, ORdonly | ODirectory);
+        if (fd < 0) return;
+        try
+        {
+            Fsync(fd);
+        }
+        finally
+        {
+            Close(fd);
+        }
+    }
+
+    public static bool ProcessExists(int pid) => pid > 0 && Directory.Exists($"/proc/{pid}");
+}

@@ -1,0 +1,76 @@
+using IncusBackup.Errors;
+
+namespace IncusBackup.Incus;
+
+/// <summary>
+/// One Incus server, typed by resource family as the Incus Go client's <c>InstanceServer</c> is. The engine talks
+/// to a server only through this interface; <see cref="IncusConnection"/> makes the real one, tests pass fakes.
+/// </summary>
+public interface IIncusServer : IDisposable
+{
+    /// <summary>Where the server is, for messages and manifests ("unix:///var/lib/incus/unix.socket").</summary>
+    string Endpoint { get; }
+
+    /// <summary>GET /1.0, read once; also proves the server is reachable and trusts us.</summary>
+    Task<ServerInfo> GetServerAsync(CancellationToken ct);
+
+    IInstancesApi Instances { get; }
+    IStorageVolumesApi StorageVolumes { get; }
+    IStoragePoolsApi StoragePools { get; }
+    IProjectsApi Projects { get; }
+    IProfilesApi Profiles { get; }
+    INetworksApi Networks { get; }
+    IImagesApi Images { get; }
+    IOperationsApi Operations { get; }
+}
+
+public static class IncusServerExtensions
+{
+    public static async Task<bool> HasExtensionAsync(this IIncusServer server, string extension, CancellationToken ct) =>
+        (await server.GetServerAsync(ct).ConfigureAwait(false)).ApiExtensions.Contains(extension);
+}
+
+internal sealed class IncusServer : IIncusServer
+{
+    private readonly IncusTransport _transport;
+    private ServerInfo? _server;
+
+    public IncusServer(IncusTransport transport)
+    {
+        _transport = transport;
+        Instances = new InstancesApi(transport);
+        StorageVolumes = new StorageVolumesApi(transport);
+        StoragePools = new StoragePoolsApi(transport);
+        Projects = new ProjectsApi(transport);
+        Profiles = new ProfilesApi(transport);
+        Networks = new NetworksApi(transport);
+        Images = new ImagesApi(transport);
+        Operations = new OperationsApi(transport);
+    }
+
+    public string Endpoint => _transport.Endpoint;
+    public IInstancesApi Instances { get; }
+    public IStorageVolumesApi StorageVolumes { get; }
+    public IStoragePoolsApi StoragePools { get; }
+    public IProjectsApi Projects { get; }
+    public IProfilesApi Profiles { get; }
+    public INetworksApi Networks { get; }
+    public IImagesApi Images { get; }
+    public IOperationsApi Operations { get; }
+
+    public async Task<ServerInfo> GetServerAsync(CancellationToken ct)
+    {
+        if (_server is not null) return _server;
+        var info = await _transport.GetAsync("/1.0", IncusJsonContext.Default.ServerInfo, ct).ConfigureAwait(false);
+        if (info.Auth is not null && info.Auth != "trusted")
+        {
+            throw new IncusBackupException(ErrorIds.IncusPermissionDenied, ErrorKind.PermissionDenied,
+                $"The Incus server at {Endpoint} does not trust this client (auth: {info.Auth}).",
+                recommendedAction: "Run as root or as a member of the incus-admin group, or add this client's certificate to the server's trust store.");
+        }
+        _server = info;
+        return info;
+    }
+
+    public void Dispose() => _transport.Dispose();
+}

@@ -1,0 +1,74 @@
+namespace IncusBackup.Incus;
+
+/// <summary>Instances (containers and VMs): /1.0/instances (docs/incus-api.md §2, §3).</summary>
+public interface IInstancesApi
+{
+    /// <param name="project">The project, or null for every project.</param>
+    Task<List<IncusInstance>> ListAsync(string? project, CancellationToken ct);
+
+    Task<IncusInstance?> TryGetAsync(string project, string name, CancellationToken ct);
+
+    /// <summary>Snapshots, oldest first.</summary>
+    Task<List<IncusSnapshot>> ListSnapshotsAsync(string project, string name, CancellationToken ct);
+
+    Task<InstanceStateInfo?> TryGetStateAsync(string project, string name, CancellationToken ct);
+
+    /// <summary>Starts, stops, freezes or thaws the instance and waits for it.</summary>
+    Task ChangeStateAsync(string project, string name, InstanceAction action, CancellationToken ct, bool force = false, int timeoutSeconds = 30);
+
+    Task RenameAsync(string project, string name, string newName, CancellationToken ct);
+
+    /// <summary>Replaces the instance's writable fields (PUT: a device left out is detached).</summary>
+    Task UpdateAsync(string project, string name, InstanceUpdate update, CancellationToken ct);
+
+    Task DeleteAsync(string project, string name, CancellationToken ct);
+
+    IServerBackups Backups(string project, string name);
+
+    /// <summary>Uploads a backup to create an instance from it; returns the import operation.</summary>
+    Task<string> StartImportAsync(string project, BackupUpload upload, CancellationToken ct);
+}
+
+internal sealed class InstancesApi(IncusTransport transport) : IInstancesApi
+{
+    public Task<List<IncusInstance>> ListAsync(string? project, CancellationToken ct) =>
+        transport.GetAsync(IncusPath.Instances(project), IncusJsonContext.Default.ListIncusInstance, ct);
+
+    public Task<IncusInstance?> TryGetAsync(string project, string name, CancellationToken ct) =>
+        transport.TryGetAsync(IncusPath.Instance(project, name), IncusJsonContext.Default.IncusInstance, ct);
+
+    public async Task<List<IncusSnapshot>> ListSnapshotsAsync(string project, string name, CancellationToken ct) =>
+        (await transport.GetAsync(IncusPath.Instance(project, name, "/snapshots?recursion=1"), IncusJsonContext.Default.ListIncusSnapshot, ct).ConfigureAwait(false))
+            .OrderBy(s => s.CreatedAt).ToList();
+
+    public Task<InstanceStateInfo?> TryGetStateAsync(string project, string name, CancellationToken ct) =>
+        transport.TryGetAsync(IncusPath.Instance(project, name, "/state"), IncusJsonContext.Default.InstanceStateInfo, ct);
+
+    public Task ChangeStateAsync(string project, string name, InstanceAction action, CancellationToken ct, bool force = false, int timeoutSeconds = 30) =>
+        transport.ExecuteAsync(HttpMethod.Put, IncusPath.Instance(project, name, "/state"),
+            new InstanceStateRequest { Action = action.ToString().ToLowerInvariant(), Timeout = timeoutSeconds, Force = force },
+            IncusJsonContext.Default.InstanceStateRequest, ct);
+
+    public Task RenameAsync(string project, string name, string newName, CancellationToken ct) =>
+        transport.ExecuteAsync(HttpMethod.Post, IncusPath.Instance(project, name), new RenameRequest { Name = newName }, IncusJsonContext.Default.RenameRequest, ct);
+
+    public Task UpdateAsync(string project, string name, InstanceUpdate update, CancellationToken ct) =>
+        transport.ExecuteAsync(HttpMethod.Put, IncusPath.Instance(project, name), update, IncusJsonContext.Default.InstanceUpdate, ct);
+
+    public Task DeleteAsync(string project, string name, CancellationToken ct) =>
+        transport.DeleteAsync(IncusPath.Instance(project, name), ct);
+
+    public IServerBackups Backups(string project, string name) =>
+        new ServerBackupsApi<InstanceBackupRequest>(transport,
+            IncusPath.Instance(project, name, "/backups"),
+            backup => IncusPath.InstanceBackup(project, name, backup),
+            r => new InstanceBackupRequest
+            {
+                Name = r.Name, ExpiresAt = r.ExpiresAt, InstanceOnly = r.WithoutSnapshots,
+                OptimizedStorage = r.Optimized, CompressionAlgorithm = r.Compression,
+            },
+            IncusJsonContext.Default.InstanceBackupRequest);
+
+    public Task<string> StartImportAsync(string project, BackupUpload upload, CancellationToken ct) =>
+        BackupImport.StartAsync(transport, IncusPath.Scoped("/1.0/instances", project), upload, ct);
+}

@@ -1,0 +1,35 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace IncusBackup.Incus;
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(IncusEnvelope))]
+[JsonSerializable(typeof(IncusOperation))]
+[JsonSerializable(typeof(ServerInfo))]
+[JsonSerializable(typeof(IncusInstance))]
+[JsonSerializable(typeof(List<IncusInstance>))]
+[JsonSerializable(typeof(List<IncusSnapshot>))]
+[JsonSerializable(typeof(StorageVolume))]
+[JsonSerializable(typeof(List<StorageVolume>))]
+[JsonSerializable(typeof(StoragePool))]
+[JsonSerializable(typeof(List<StoragePool>))]
+[JsonSerializable(typeof(IncusProject))]
+[JsonSerializable(typeof(List<IncusProject>))]
+[JsonSerializable(typeof(IncusProfile))]
+[JsonSerializable(typeof(IncusNetwork))]
+[JsonSerializable(typeof(IncusImage))]
+[JsonSerializable(typeof(List<IncusImage>))]
+[JsonSerializable(typeof(ServerBackup))]
+[JsonSerializable(typeof(List<ServerBackup>))]
+[JsonSerializable(typeof(InstanceBackupRequest))]
+[JsonSerializable(typeof(VolumeBackupRequest))]
+[JsonSerializable(typeof(InstanceStateRequest))]
+[JsonSerializable(typeof(RenameRequest))]
+[JsonSerializable(typeof(InstanceUpdate))]
+[JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(InstanceStateInfo))]
+[JsonSerializable(typeof(VolumeStateInfo))]
+internal sealed partial class IncusJsonContext : JsonSerializerContext;

@@ -1,0 +1,18 @@
+namespace IncusBackup.Incus;
+
+/// <summary>Projects: /1.0/projects.</summary>
+public interface IProjectsApi
+{
+    Task<List<IncusProject>> ListAsync(CancellationToken ct);
+
+    Task<IncusProject?> TryGetAsync(string name, CancellationToken ct);
+}
+
+internal sealed class ProjectsApi(IncusTransport transport) : IProjectsApi
+{
+    public Task<List<IncusProject>> ListAsync(CancellationToken ct) =>
+        transport.GetAsync("/1.0/projects?recursion=1", IncusJsonContext.Default.ListIncusProject, ct);
+
+    public Task<IncusProject?> TryGetAsync(string name, CancellationToken ct) =>
+        transport.TryGetAsync($"/1.0/projects/{IncusPath.Esc(name)}", IncusJsonContext.Default.IncusProject, ct);
+}

@@ -1,0 +1,270 @@
+using System.Text.Json;
+using IncusBackup.Errors;
+
+using IncusBackup.IO;
+
+namespace IncusBackup.Repository.Directory;
+
+/// <summary>
+/// The directory backend (DESIGN §6). A backup is written under <c>.incomplete/</c>, fsynced, and renamed into
+/// place in one step, so a folder under instances/ or volumes/ is always a complete backup:
+/// <c>instances/&lt;project&gt;/&lt;name&gt;/&lt;version&gt;/</c>, <c>volumes/&lt;project&gt;/&lt;pool&gt;/&lt;name&gt;/&lt;version&gt;/</c>.
+/// A record's Location is its version folder.
+/// </summary>
+internal sealed class DirectoryRepository : IBackupRepository
+{
+    public const string IncompleteFolder = ".incomplete";
+    public const string MetadataFile = "metadata.json";
+    public const string LockFile = ".lock";
+
+    private DirectoryRepository(string root) => Root = root;
+
+    public string Root { get; }
+
+    public string Target => "dir:" + Root;
+
+    /// <summary>Opens a repository for reading: the folder must exist.</summary>
+    public static DirectoryRepository OpenExisting(string root)
+    {
+        var full = Path.GetFullPath(root);
+        if (!System.IO.Directory.Exists(full))
+        {
+            throw new IncusBackupException(ErrorIds.TargetNotFound, ErrorKind.NotFound,
+                $"The backup repository '{full}' does not exist.", full,
+                "Check -Target (or $env:INCUS_BACKUP_TARGET); a repository is created by the first backup written to it.");
+        }
+        return new DirectoryRepository(full);
+    }
+
+    /// <summary>
+    /// Opens a repository for writing, creating it (and metadata.json) if needed, and proves it writable by
+    /// creating and removing a probe file. Also clears what interrupted runs left in .incomplete/.
+    /// </summary>
+    public static DirectoryRepository OpenForWrite(string root, string toolVersion)
+    {
+        var full = Path.GetFullPath(root);
+        try
+        {
+            if (File.Exists(full)) throw new IOException($"'{full}' is a file, not a folder.");
+            PrivateFiles.CreateDirectory(full);
+            var incomplete = Path.Combine(full, IncompleteFolder);
+            PrivateFiles.CreateDirectory(incomplete);
+            var probe = Path.Combine(incomplete, $"probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            var repository = new DirectoryRepository(full);
+            repository.EnsureMetadata(toolVersion);
+            repository.CleanupLeftovers();
+            return repository;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IncusBackupException(ErrorIds.TargetNotWritable, ErrorKind.PermissionDenied,
+                $"The backup repository '{full}' is not writable: {e.Message}", full,
+                "Choose a folder you can write to with -Target, or fix its permissions.", e);
+        }
+    }
+
+    public void EnsureFreeSpace(long neededBytes, string forWhat)
+    {
+        var free = new DriveInfo(Root).AvailableFreeSpace;
+        if (neededBytes > free)
+        {
+            throw new IncusBackupException(ErrorIds.TargetInsufficientSpace, ErrorKind.ResourceUnavailable,
+                $"Not enough free space in '{Root}' for {forWhat}: about {Bytes.Format(neededBytes)} needed, {Bytes.Format(free)} free.",
+                Root, "Free some space (Remove-IncusBackup can prune old backups) or choose another -Target.");
+        }
+    }
+
+    public IStagedBackup BeginBackup(ResourceKey resource)
+    {
+        var resourceFolder = ResourceFolder(resource);
+        var folder = Path.Combine(Root, IncompleteFolder, $"{Environment.ProcessId}-{Guid.NewGuid():N}");
+        PrivateFiles.CreateDirectory(folder);
+        return new DirectoryStagedBackup(this, folder, resourceFolder);
+    }
+
+    /// <summary>The folder that holds every version of one resource; refuses names that would leave the repository.</summary>
+    public string ResourceFolder(ResourceKey resource)
+    {
+        ResourceName.EnsureSafeSegment(resource.Project, "project");
+        ResourceName.EnsureSafeSegment(resource.Name, resource.Kind.ToString().ToLowerInvariant());
+        return resource.Kind switch
+        {
+            BackupKind.Instance => Path.Combine(Root, "instances", resource.Project, resource.Name),
+            BackupKind.Volume => Path.Combine(Root, "volumes", resource.Project, ResourceName.EnsureSafeSegment(resource.Pool, "pool"), resource.Name),
+            _ => throw new NotSupportedException($"{resource.Kind} backups are not supported yet."),
+        };
+    }
+
+    public Task<RepositoryListing> ListAsync(BackupKind? kind, CancellationToken ct)
+    {
+        var records = new List<BackupRecord>();
+        var problems = new List<string>();
+        if (kind is null or BackupKind.Instance) ListUnder(Path.Combine(Root, "instances"), depth: 2, records, problems, ct);
+        if (kind is null or BackupKind.Volume) ListUnder(Path.Combine(Root, "volumes"), depth: 3, records, problems, ct);
+        return Task.FromResult(new RepositoryListing(records, problems));
+    }
+
+    public Task<Stream> OpenReadAsync(BackupRecord backup, string fileName, CancellationToken ct)
+    {
+        var path = Path.Combine(FolderOf(backup), ResourceName.EnsureSafeSegment(fileName, "file"));
+        try
+        {
+            return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20,
+                FileOptions.Asynchronous | FileOptions.SequentialScan));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new IncusBackupException(ErrorIds.BackupFileMissing, ErrorKind.InvalidData,
+                $"The backup {backup} in '{FolderOf(backup)}' is missing '{fileName}'.", path, "Restore another version (Get-IncusBackup lists them).", e);
+        }
+    }
+
+    /// <summary>Moves the version folder out of sight in one rename, then deletes it.</summary>
+    public Task RemoveAsync(BackupRecord backup, CancellationToken ct)
+    {
+        var folder = FolderOf(backup);
+        if (!System.IO.Directory.Exists(folder))
+        {
+            throw new IncusBackupException(ErrorIds.BackupNotFound, ErrorKind.NotFound, $"The backup {backup} is no longer in {Target}.", backup.ToString());
+        }
+        var incomplete = Path.Combine(Root, IncompleteFolder);
+        PrivateFiles.CreateDirectory(incomplete);
+        var doomed = Path.Combine(incomplete, $"{Environment.ProcessId}-removing-{Guid.NewGuid():N}");
+        System.IO.Directory.Move(folder, doomed);
+        Posix.FsyncDirectory(Path.GetDirectoryName(folder)!);
+        System.IO.Directory.Delete(doomed, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    public IDisposable Lock(RepositoryLockMode mode)
+    {
+        try
+        {
+            // flock(2) through FileShare: None takes it exclusively, anything else shares it (.NET on Linux).
+            return new FileStream(Path.Combine(Root, LockFile), new FileStreamOptions
+            {
+                Mode = FileMode.OpenOrCreate,
+                Access = FileAccess.ReadWrite,
+                Share = mode == RepositoryLockMode.Exclusive ? FileShare.None : FileShare.ReadWrite,
+                UnixCreateMode = PrivateFiles.FileMode,
+            });
+        }
+        catch (IOException e)
+        {
+            throw new IncusBackupException(ErrorIds.RepositoryLocked, ErrorKind.ResourceUnavailable,
+                mode == RepositoryLockMode.Exclusive
+                    ? $"The backup repository '{Root}' is in use by another run; this one needs it alone."
+                    : $"The backup repository '{Root}' is held by a maintenance run (such as a prune).", Root,
+                "Wait for the other run to finish, then try again.", e);
+        }
+    }
+
+    public int CleanupLeftovers()
+    {
+        var incomplete = Path.Combine(Root, IncompleteFolder);
+        if (!System.IO.Directory.Exists(incomplete)) return 0;
+        var removed = 0;
+        foreach (var folder in System.IO.Directory.EnumerateDirectories(incomplete))
+        {
+            var name = Path.GetFileName(folder);
+            var dash = name.IndexOf('-');
+            if (dash > 0 && int.TryParse(name.AsSpan(0, dash), out var pid) && Posix.ProcessExists(pid)) continue;
+            try
+            {
+                System.IO.Directory.Delete(folder, recursive: true);
+                removed++;
+            }
+            catch (IOException)
+            {
+                // Still in use or vanished; the next run tries again.
+            }
+        }
+        return removed;
+    }
+
+    internal BackupRecord ToRecord(BackupManifest manifest, string folder)
+    {
+        var archive = manifest.Files.FirstOrDefault() ?? new ManifestFile();
+        return new BackupRecord
+        {
+            Kind = Enum.Parse<BackupKind>(manifest.Kind, ignoreCase: true),
+            Project = manifest.Project,
+            Pool = manifest.Pool,
+            Name = manifest.Name,
+            Version = Path.GetFileName(folder),
+            Timestamp = new DateTimeOffset(BackupVersion.Parse(Path.GetFileName(folder)).Timestamp),
+            Size = archive.Size,
+            Sha256 = archive.Sha256,
+            Compression = manifest.Options.DetectedCompression,
+            InstanceOnly = manifest.Options.InstanceOnly,
+            Optimized = manifest.Options.Optimized,
+            Consistency = manifest.Options.Consistency,
+            Snapshots = [.. manifest.Snapshots],
+            InstanceType = manifest.InstanceType,
+            ServerVersion = manifest.Server.Version,
+            ArchiveName = archive.Name,
+            Location = folder,
+            Repository = Target,
+        };
+    }
+
+    /// <summary>The record's folder, provided it lies inside this repository (records can come from anywhere in a pipeline).</summary>
+    private string FolderOf(BackupRecord backup)
+    {
+        var folder = Path.GetFullPath(backup.Location);
+        if (!folder.StartsWith(Root + "/", StringComparison.Ordinal) || Path.GetFileName(folder).StartsWith('.'))
+        {
+            throw new IncusBackupException(ErrorIds.BackupNotFound, ErrorKind.InvalidArgument,
+                $"The backup {backup} names a location outside {Target}: '{backup.Location}'.", backup.ToString(),
+                "Pipe records from Get-IncusBackup of this repository.");
+        }
+        return folder;
+    }
+
+    private void ListUnder(string kindRoot, int depth, List<BackupRecord> records, List<string> problems, CancellationToken ct)
+    {
+        if (!System.IO.Directory.Exists(kindRoot)) return;
+        var resourceFolders = new List<string> { kindRoot };
+        for (var i = 0; i < depth; i++)
+            resourceFolders = resourceFolders.SelectMany(VisibleSubfolders).ToList();
+        foreach (var resourceFolder in resourceFolders.Order(StringComparer.Ordinal))
+        {
+            ct.ThrowIfCancellationRequested();
+            var versions = VisibleSubfolders(resourceFolder)
+                .Select(f => (Folder: f, Ok: BackupVersion.TryParse(Path.GetFileName(f), out var v), Version: v))
+                .Where(v => v.Ok)
+                .OrderBy(v => v.Version);
+            foreach (var (folder, _, _) in versions)
+            {
+                var manifestPath = Path.Combine(folder, BackupSeal.ManifestFile);
+                try
+                {
+                    records.Add(ToRecord(BackupSeal.ParseManifest(File.ReadAllBytes(manifestPath), $"'{folder}'"), folder));
+                }
+                catch (Exception e) when (e is IncusBackupException or IOException or UnauthorizedAccessException or ArgumentException)
+                {
+                    // A damaged backup is reported, not a reason to hide the others.
+                    problems.Add(e is FileNotFoundException ? $"'{folder}' has no {BackupSeal.ManifestFile}." : $"'{folder}' cannot be read: {e.Message}");
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<string> VisibleSubfolders(string folder) =>
+        System.IO.Directory.Exists(folder)
+            ? System.IO.Directory.EnumerateDirectories(folder).Where(d => !Path.GetFileName(d).StartsWith('.'))
+            : [];
+
+    private void EnsureMetadata(string toolVersion)
+    {
+        var path = Path.Combine(Root, MetadataFile);
+        if (File.Exists(path)) return;
+        var metadata = new RepositoryMetadata { CreatedAt = DateTimeOffset.UtcNow, ToolVersion = toolVersion };
+        var temp = path + $".{Environment.ProcessId}.tmp";
+        PrivateFiles.Write(temp, JsonSerializer.SerializeToUtf8Bytes(metadata, RepositoryJsonContext.Default.RepositoryMetadata));
+        File.Move(temp, path, overwrite: true);
+        Posix.FsyncDirectory(Root);
+    }
+}

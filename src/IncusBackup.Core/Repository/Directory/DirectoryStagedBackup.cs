@@ -1,0 +1,64 @@
+using IncusBackup.IO;
+
+namespace IncusBackup.Repository.Directory;
+
+/// <summary>
+/// A backup being written in its own folder under .incomplete/. Publishing writes the seal, fsyncs, and renames the
+/// folder into place in one step; disposing it unpublished deletes the folder.
+/// </summary>
+internal sealed class DirectoryStagedBackup(DirectoryRepository repository, string folder, string resourceFolder) : IStagedBackup
+{
+    private bool _published;
+
+    /// <summary>The temporary folder under .incomplete/.</summary>
+    public string Folder { get; } = folder;
+
+    public Stream CreateFile(string name) => PrivateFiles.Create(Path.Combine(Folder, ResourceName.EnsureSafeSegment(name, "file")));
+
+    public void RenameFile(string from, string to) => File.Move(Path.Combine(Folder, from), Path.Combine(Folder, ResourceName.EnsureSafeSegment(to, "file")));
+
+    /// <summary>When the version is taken (two backups in one second) the next sequence number is used.</summary>
+    public Task<BackupRecord> PublishAsync(BackupManifest manifest, BackupVersion version, CancellationToken ct)
+    {
+        foreach (var file in manifest.Files) PrivateFiles.Fsync(Path.Combine(Folder, file.Name));
+        PrivateFiles.CreateDirectory(resourceFolder);
+        while (true)
+        {
+            manifest.Version = version.ToString();
+            var seal = BackupSeal.Create(manifest);
+            PrivateFiles.Write(Path.Combine(Folder, BackupSeal.ManifestFile), seal.ManifestBytes);
+            PrivateFiles.Write(Path.Combine(Folder, BackupSeal.ChecksumsFile), seal.ChecksumsBytes);
+            Posix.FsyncDirectory(Folder);
+
+            var destination = Path.Combine(resourceFolder, version.ToString());
+            if (!System.IO.Directory.Exists(destination))
+            {
+                try
+                {
+                    System.IO.Directory.Move(Folder, destination);
+                    Posix.FsyncDirectory(resourceFolder);
+                    _published = true;
+                    return Task.FromResult(repository.ToRecord(manifest, destination));
+                }
+                catch (IOException) when (System.IO.Directory.Exists(destination))
+                {
+                    // Another writer took this version between our check and the rename: take the next one.
+                }
+            }
+            version = version.Next();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_published || !System.IO.Directory.Exists(Folder)) return;
+        try
+        {
+            System.IO.Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for CleanupLeftovers on the next run.
+        }
+    }
+}

@@ -1,0 +1,49 @@
+namespace IncusBackup.Repository;
+
+/// <summary>
+/// A backup repository, whatever stores it (a directory today; restic next). Cmdlets and engines reach storage only
+/// through this interface and <see cref="RepositoryFactory"/>. A backup becomes visible to <see cref="ListAsync"/>
+/// only when <see cref="IStagedBackup.PublishAsync"/> has made it complete and durable.
+/// </summary>
+public interface IBackupRepository
+{
+    /// <summary>The repository as users write it: "dir:/srv/backups".</summary>
+    string Target { get; }
+
+    /// <summary>Starts a backup in a private staging area; dispose it unpublished to leave no trace.</summary>
+    IStagedBackup BeginBackup(ResourceKey resource);
+
+    /// <summary>Every complete backup of a kind (null: all), oldest first within each resource, and what could not be read.</summary>
+    Task<RepositoryListing> ListAsync(BackupKind? kind, CancellationToken ct);
+
+    /// <summary>Opens one file of a backup for reading (manifest.json, checksums.txt, the archive).</summary>
+    /// <exception cref="Errors.IncusBackupException">BackupFileMissing when the file is not there.</exception>
+    Task<Stream> OpenReadAsync(BackupRecord backup, string fileName, CancellationToken ct);
+
+    /// <summary>Removes a backup completely; a backup half removed is never listed.</summary>
+    Task RemoveAsync(BackupRecord backup, CancellationToken ct);
+
+    /// <summary>
+    /// Holds the repository: many writers share it, a maintenance run (prune) holds it alone. Dispose to let go.
+    /// </summary>
+    /// <exception cref="Errors.IncusBackupException">RepositoryLocked when another run holds it the other way.</exception>
+    IDisposable Lock(RepositoryLockMode mode);
+
+    /// <summary>Removes what runs that no longer exist left behind (crash, kill -9); returns how many.</summary>
+    int CleanupLeftovers();
+
+    /// <summary>Fails before any export starts when the repository cannot hold the estimated size.</summary>
+    void EnsureFreeSpace(long neededBytes, string forWhat);
+}
+
+public enum RepositoryLockMode
+{
+    /// <summary>Backups and restores: any number at once.</summary>
+    Shared,
+
+    /// <summary>Maintenance that removes backups: alone.</summary>
+    Exclusive,
+}
+
+/// <summary>What a listing found: the complete backups, and the backups it had to leave out with the reason.</summary>
+public sealed record RepositoryListing(IReadOnlyList<BackupRecord> Records, IReadOnlyList<string> Problems);

@@ -1,0 +1,20 @@
+namespace IncusBackup.Repository;
+
+/// <summary>
+/// A backup being written. Files are created by name; publishing seals them with the manifest and makes the
+/// backup visible in one step. Disposing an unpublished backup removes every trace (also on failure and Ctrl+C).
+/// </summary>
+public interface IStagedBackup : IDisposable
+{
+    /// <summary>Creates a file of the backup. The stream is seekable where the backend allows, so a download can start over.</summary>
+    Stream CreateFile(string name);
+
+    /// <summary>Renames a file written under a provisional name (the extension is known only after the first bytes).</summary>
+    void RenameFile(string from, string to);
+
+    /// <summary>
+    /// Writes manifest.json and checksums.txt (see <see cref="BackupSeal"/>), makes everything durable and
+    /// publishes the backup as <paramref name="version"/> (or the next free sequence of that second).
+    /// </summary>
+    Task<BackupRecord> PublishAsync(BackupManifest manifest, BackupVersion version, CancellationToken ct);
+}

@@ -1,0 +1,60 @@
+using IncusBackup.Errors;
+using IncusBackup.Incus;
+using IncusBackup.Reporting;
+
+namespace IncusBackup.Restore;
+
+/// <summary>Starting, stopping and deleting instances the way a restore needs: patiently, and robust to the server's quirks.</summary>
+internal static class InstancePower
+{
+    private const int StopTimeoutSeconds = 30;
+
+    /// <summary>How long cleanup may take when it runs after a cancellation (it must not be cancelled itself).</summary>
+    public static readonly TimeSpan CleanupLimit = TimeSpan.FromSeconds(120);
+
+    /// <summary>Stops cleanly (30 s), then forcefully if the instance does not shut down; an instance already stopped is fine.</summary>
+    public static async Task StopAsync(IIncusServer server, string project, string name, IReporter reporter, CancellationToken ct)
+    {
+        try
+        {
+            await server.Instances.ChangeStateAsync(project, name, InstanceAction.Stop, ct, timeoutSeconds: StopTimeoutSeconds).ConfigureAwait(false);
+        }
+        catch (IncusApiException e) when (!e.Message.Contains("already stopped", StringComparison.OrdinalIgnoreCase))
+        {
+            reporter.Warning($"{project}/{name} did not stop within {StopTimeoutSeconds} s ({e.Message}); forcing it.");
+            await server.Instances.ChangeStateAsync(project, name, InstanceAction.Stop, ct, force: true, timeoutSeconds: StopTimeoutSeconds).ConfigureAwait(false);
+        }
+        catch (IncusApiException)
+        {
+            // Already stopped: the goal is reached.
+        }
+    }
+
+    /// <summary>Starts the instance; an operation the server forgot before we read it counts when the instance runs.</summary>
+    public static async Task StartAsync(IIncusServer server, string project, string name, CancellationToken ct)
+    {
+        try
+        {
+            await server.Instances.ChangeStateAsync(project, name, InstanceAction.Start, ct, timeoutSeconds: StopTimeoutSeconds).ConfigureAwait(false);
+        }
+        catch (IncusOperationLostException)
+        {
+            var instance = await server.Instances.TryGetAsync(project, name, ct).ConfigureAwait(false);
+            if (instance?.Status != InstanceStatus.Running) throw;
+        }
+    }
+
+    /// <summary>Deletes an instance (stopping it by force first); one already gone is fine. Never cancelled: this is cleanup.</summary>
+    public static async Task DeleteAsync(IIncusServer server, string project, string name)
+    {
+        using var limit = new CancellationTokenSource(CleanupLimit);
+        var instance = await server.Instances.TryGetAsync(project, name, limit.Token).ConfigureAwait(false);
+        if (instance is null) return;
+        if (instance.IsActive)
+            await server.Instances.ChangeStateAsync(project, name, InstanceAction.Stop, limit.Token, force: true).ConfigureAwait(false);
+        await server.Instances.DeleteAsync(project, name, limit.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Throws the exception a failed cleanup threw only when it is not one we can report and carry on from.</summary>
+    public static bool IsReportable(Exception e) => e is IncusBackupException or OperationCanceledException;
+}

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using IncusBackup.Errors;
+using IncusBackup.Reporting;
+using IncusBackup.Repository;
+
+namespace IncusBackup.Restore;
+
+/// <summary>
+/// Runs a confirmed <see cref="RestorePlan"/>: first re-hashes the archive against its seal (nothing reaches the
+/// server before the checksum matches), then runs the plan's steps in order through an <see cref="UndoLog"/>.
+/// A replace that fails is rolled back and reported as ReplaceRolledBack; commit steps run last and only warn.
+/// </summary>
+public sealed class RestoreExecutor
+{
+    /// <summary>Test hook: runs before each named action ("upload", "stop", "retire", "swap", "repoint", "start").</summary>
+    internal Func<string, Task>? BeforeAction { get; init; }
+
+    public async Task<RestoreResult> ExecuteAsync(RestorePlan plan, IReporter reporter, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var backup = plan.Request.Backup;
+        var log = new UndoLog(reporter, BeforeAction);
+        var context = new StepContext(log, reporter, ct);
+        if (plan.Skip)
+        {
+            reporter.Verbose($"{plan.TargetProject}/{plan.TargetName} exists; skipped.");
+            return Result(plan, RestoreAction.Skipped, context, clock.Elapsed);
+        }
+
+        var size = plan.Manifest.Files.Sum(f => f.Size);
+        await BackupVerifier.VerifyFilesAsync(plan.Repository, backup, plan.Seal,
+            read => reporter.Progress(new ItemProgress(plan.Describe, "Verifying", read, size)), ct).ConfigureAwait(false);
+
+        try
+        {
+            foreach (var step in plan.Steps.Where(s => !s.IsCommit))
+                await step.Run(context).ConfigureAwait(false);
+        }
+        catch (Exception e) when (plan.IsReplace)
+        {
+            await log.RollBackAsync().ConfigureAwait(false);
+            throw RolledBack(plan, e, log);
+        }
+        foreach (var step in plan.Steps.Where(s => s.IsCommit))
+            await step.Run(context).ConfigureAwait(false);
+
+        reporter.Verbose(plan.IsReplace
+            ? $"Replaced {plan.TargetProject}/{plan.TargetName} with {backup}."
+            : $"Restored {backup} as {plan.TargetProject}/{plan.TargetName}.");
+        return Result(plan, plan.IsReplace ? RestoreAction.Replaced : RestoreAction.Restored, context, clock.Elapsed);
+    }
+
+    private static IncusBackupException RolledBack(RestorePlan plan, Exception e, UndoLog log)
+    {
+        if (e is OperationCanceledException)
+        {
+            return new IncusBackupException(ErrorIds.Stopped, ErrorKind.OperationStopped,
+                $"The restore of {plan.Describe} was stopped; {log.Summary}", plan.Describe, inner: e);
+        }
+        return new IncusBackupException(ErrorIds.ReplaceRolledBack, ErrorKind.OperationFailed,
+            $"Replacing {plan.TargetProject}/{plan.TargetName} failed at step '{log.FailedAction}' ({e.Message}); {log.Summary}", plan.Describe,
+            "The original is in place and unchanged. Fix the cause and run the restore again.", e);
+    }
+
+    private static RestoreResult Result(RestorePlan plan, RestoreAction action, StepContext context, TimeSpan duration) => new()
+    {
+        Kind = plan.Kind,
+        Project = plan.Request.Backup.Project,
+        Name = plan.Request.Backup.Name,
+        Version = plan.Request.Backup.Version,
+        TargetProject = plan.TargetProject,
+        TargetPool = plan.TargetPool,
+        NewName = plan.TargetName,
+        Action = action,
+        Mapped = context.Mapped,
+        RestartedInstances = [.. context.Stopped],
+        Started = context.Started.Contains(plan.Target.ToString()),
+        Duration = duration,
+    };
+}

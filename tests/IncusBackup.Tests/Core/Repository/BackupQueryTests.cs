@@ -1,0 +1,51 @@
+using IncusBackup.Repository;
+using Xunit;
+
+namespace IncusBackup.Tests.Core.Repository;
+
+public sealed class BackupQueryTests
+{
+    private static BackupRecord R(string name, string version, BackupKind kind = BackupKind.Instance, string project = "default", string? pool = null) => new()
+    {
+        Kind = kind, Project = project, Pool = pool, Name = name, Version = version,
+        Timestamp = new DateTimeOffset(BackupVersion.Parse(version).Timestamp), Compression = "zstd", Sha256 = "", ArchiveName = "", Location = "", Repository = "dir:/r",
+    };
+
+    private static readonly BackupRecord[] All =
+    [
+        R("web", "20260101T000000Z"), R("web", "20260102T000000Z"), R("web", "20260102T000000Z-2"),
+        R("db", "20260101T000000Z", project: "prod"),
+        R("data", "20260103T000000Z", BackupKind.Volume, pool: "fast"),
+    ];
+
+    [Fact]
+    public void Latest_TakesTheNewestOfEachResource() =>
+        Assert.Equal(["web@20260102T000000Z-2", "db@20260101T000000Z", "data@20260103T000000Z"],
+            new BackupQuery { Latest = true }.Apply(All).Select(r => $"{r.Name}@{r.Version}"));
+
+    [Fact]
+    public void NamesAreWildcards_AndVolumesMatchPoolSlashName()
+    {
+        Assert.Equal(3, new BackupQuery { Names = ["w*"] }.Apply(All).Count());
+        Assert.Equal("data", new BackupQuery { Names = ["fast/data"] }.Apply(All).Single().Name);
+        Assert.Empty(new BackupQuery { Names = ["slow/*"] }.Apply(All));
+    }
+
+    [Fact]
+    public void AfterAndBefore_AreExclusiveBounds()
+    {
+        var after = new BackupQuery { After = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc) }.Apply(All);
+        Assert.Equal(3, after.Count());
+        var before = new BackupQuery { Before = new DateTime(2026, 1, 2, 0, 0, 0, DateTimeKind.Utc) }.Apply(All);
+        Assert.Equal(2, before.Count());
+    }
+
+    [Fact]
+    public void KindProjectPoolAndVersionFilter()
+    {
+        Assert.Single(new BackupQuery { Kind = BackupKind.Volume }.Apply(All));
+        Assert.Single(new BackupQuery { Project = "prod" }.Apply(All));
+        Assert.Single(new BackupQuery { Pool = "fast" }.Apply(All));
+        Assert.Equal(2, new BackupQuery { Version = "20260101T000000Z" }.Apply(All).Count());
+    }
+}
