@@ -1,0 +1,403 @@
+using System.Collections.Concurrent;
+using IncusBackup.Incus;
+
+namespace IncusBackup.Tests.Fakes;
+
+/// <summary>
+/// An Incus server held in memory behind the engine's <see cref="IIncusServer"/> seam, for unit tests of the
+/// planner, executor, strategies and backup engine. It keeps instances, custom volumes, pools, projects,
+/// profiles, networks, server-side backups and imported archives; every change is logged in <see cref="Calls"/>
+/// ("rename instance p/a b"), and <see cref="FailOn"/> makes a chosen call fail as the real server would.
+/// Behaviours it copies from Incus 6.0.4: imports arrive stopped, a running instance cannot be renamed or
+/// deleted, a volume used by a running instance cannot be renamed, renaming a volume repoints the devices of
+/// its (stopped) users, operations are waited for through <see cref="IOperationsApi"/>.
+/// </summary>
+internal sealed class InMemoryIncus : IIncusServer
+{
+    private readonly object _sync = new();
+    private readonly Dictionary<string, Func<Task>> _operations = [];
+    private int _nextOperation;
+
+    public InMemoryIncus()
+    {
+        Instances = new InstanceFake(this);
+        StorageVolumes = new VolumeFake(this);
+        StoragePools = new PoolFake(this);
+        Projects = new ProjectFake(this);
+        Profiles = new ProfileFake(this);
+        Networks = new NetworkFake(this);
+        Images = new ImageFake(this);
+        Operations = new OperationFake(this);
+        ProjectNames.Add("default");
+        PoolNames.Add("default");
+    }
+
+    public string Endpoint => "memory://incus";
+
+    public ServerInfo Info { get; } = new()
+    {
+        Auth = "trusted",
+        ApiExtensions = ["container_backup", "backup_compression", "custom_volume_backup"],
+        Environment = new ServerEnvironment { ServerVersion = "6.0.4-memory", ServerName = "memory" },
+    };
+
+    public List<IncusInstance> InstanceList { get; } = [];
+    public List<(string Pool, StorageVolume Volume)> VolumeList { get; } = [];
+    public HashSet<string> ProjectNames { get; } = [];
+    public HashSet<string> PoolNames { get; } = [];
+    /// <summary>Networks and profiles exist unless named here ("project/name").</summary>
+    public HashSet<string> MissingNetworks { get; } = [];
+    public HashSet<string> MissingProfiles { get; } = [];
+
+    /// <summary>Profiles with content (a used_by list); any other name not missing is an empty profile.</summary>
+    public Dictionary<(string Project, string Name), IncusProfile> ProfileMap { get; } = [];
+    public List<IncusImage> ImageList { get; } = [];
+
+    /// <summary>Snapshot names per instance or volume ("project/name" or "project/pool/name").</summary>
+    public Dictionary<string, List<string>> Snapshots { get; } = [];
+
+    /// <summary>The archive an export of a resource ("project/name" or "project/pool/name") returns.</summary>
+    public Dictionary<string, byte[]> ExportContent { get; } = [];
+
+    /// <summary>Every archive the server received, by the name it was imported as.</summary>
+    public ConcurrentDictionary<string, byte[]> Imported { get; } = new();
+
+    /// <summary>Server-side backups that exist now, as "resource/backup".</summary>
+    public HashSet<string> ServerBackups { get; } = [];
+
+    /// <summary>Compression algorithms the server rejects with a sync 400, as Incus does for a missing binary.</summary>
+    public HashSet<string> UnsupportedCompressions { get; } = [];
+
+    /// <summary>Every change and state action, in order: "import instance p/c1-ibnew", "stop p/c1", "rename volume p/default/v1 v1-ibold"...</summary>
+    public ConcurrentQueue<string> Calls { get; } = new();
+
+    /// <summary>Returns an exception for the call (as logged in <see cref="Calls"/>) that must fail, or null.</summary>
+    public Func<string, Exception?>? FailOn { get; set; }
+
+    public IInstancesApi Instances { get; }
+    public IStorageVolumesApi StorageVolumes { get; }
+    public IStoragePoolsApi StoragePools { get; }
+    public IProjectsApi Projects { get; }
+    public IProfilesApi Profiles { get; }
+    public INetworksApi Networks { get; }
+    public IImagesApi Images { get; }
+    public IOperationsApi Operations { get; }
+
+    public Task<ServerInfo> GetServerAsync(CancellationToken ct) => Task.FromResult(Info);
+
+    public void Dispose()
+    {
+    }
+
+    public IncusInstance AddInstance(string project, string name, string status = InstanceStatus.Stopped, string pool = "default",
+        Dictionary<string, Dictionary<string, string>>? devices = null)
+    {
+        var instance = new IncusInstance
+        {
+            Name = name, Project = project, Status = status, Profiles = ["default"], Devices = devices ?? [],
+            ExpandedDevices = new() { ["root"] = new() { ["type"] = "disk", ["path"] = "/", ["pool"] = pool } },
+        };
+        lock (_sync) InstanceList.Add(instance);
+        return instance;
+    }
+
+    public StorageVolume AddVolume(string project, string pool, string name, params string[] usedBy)
+    {
+        var volume = new StorageVolume { Name = name, Type = "custom", ContentType = "filesystem", Project = project, UsedBy = [.. usedBy] };
+        lock (_sync) VolumeList.Add((pool, volume));
+        return volume;
+    }
+
+    /// <summary>Attaches a volume to an instance: a disk device and a used_by entry, as Incus records them.</summary>
+    public void Attach(IncusInstance instance, string pool, StorageVolume volume, string device = "data")
+    {
+        instance.Devices[device] = new() { ["type"] = "disk", ["pool"] = pool, ["source"] = volume.Name, ["path"] = "/" + device };
+        volume.UsedBy.Add($"/1.0/instances/{instance.Name}?project={instance.Project}");
+    }
+
+    public IncusInstance? FindInstance(string project, string name)
+    {
+        lock (_sync) return InstanceList.FirstOrDefault(i => i.Project == project && i.Name == name);
+    }
+
+    public StorageVolume? FindVolume(string project, string pool, string name)
+    {
+        lock (_sync) return VolumeList.FirstOrDefault(v => v.Pool == pool && (v.Volume.Project ?? "default") == project && v.Volume.Name == name).Volume;
+    }
+
+    private void Record(string call)
+    {
+        if (FailOn?.Invoke(call) is { } failure) throw failure;
+        Calls.Enqueue(call);
+    }
+
+    private string StartOperation(Func<Task> completion)
+    {
+        lock (_sync)
+        {
+            var id = $"/1.0/operations/op-{++_nextOperation}";
+            _operations[id] = completion;
+            return id;
+        }
+    }
+
+    private static IncusApiException NotFound(string what) => new(404, what + " not found");
+
+    private static async Task<byte[]> ReadAllAsync(Stream body, CancellationToken ct)
+    {
+        using var copy = new MemoryStream();
+        await body.CopyToAsync(copy, ct);
+        return copy.ToArray();
+    }
+
+    private sealed class InstanceFake(InMemoryIncus server) : IInstancesApi
+    {
+        public Task<List<IncusInstance>> ListAsync(string? project, CancellationToken ct)
+        {
+            lock (server._sync)
+            {
+                if (project is not null && !server.ProjectNames.Contains(project)) throw NotFound("Project");
+                return Task.FromResult(server.InstanceList.Where(i => project is null || i.Project == project).ToList());
+            }
+        }
+
+        public Task<IncusInstance?> TryGetAsync(string project, string name, CancellationToken ct) => Task.FromResult(server.FindInstance(project, name));
+
+        public Task<List<IncusSnapshot>> ListSnapshotsAsync(string project, string name, CancellationToken ct) =>
+            Task.FromResult(server.Snapshots.GetValueOrDefault($"{project}/{name}", []).Select(s => new IncusSnapshot { Name = s }).ToList());
+
+        public Task<InstanceStateInfo?> TryGetStateAsync(string project, string name, CancellationToken ct) =>
+            Task.FromResult<InstanceStateInfo?>(server.FindInstance(project, name) is null ? null : new InstanceStateInfo());
+
+        public Task ChangeStateAsync(string project, string name, InstanceAction action, CancellationToken ct, bool force = false, int timeoutSeconds = 30)
+        {
+            ct.ThrowIfCancellationRequested();
+            var instance = server.FindInstance(project, name) ?? throw NotFound("Instance");
+            server.Record($"{action.ToString().ToLowerInvariant()}{(force ? " --force" : "")} {project}/{name}");
+            instance.Status = action switch
+            {
+                InstanceAction.Start or InstanceAction.Unfreeze => InstanceStatus.Running,
+                InstanceAction.Stop when instance.Status == InstanceStatus.Stopped => throw IncusApiException.OperationFailed("The instance is already stopped"),
+                InstanceAction.Stop => InstanceStatus.Stopped,
+                InstanceAction.Freeze => InstanceStatus.Frozen,
+                _ => instance.Status,
+            };
+            return Task.CompletedTask;
+        }
+
+        public Task RenameAsync(string project, string name, string newName, CancellationToken ct)
+        {
+            ct.ThrowIfCancellationRequested();
+            var instance = server.FindInstance(project, name) ?? throw NotFound("Instance");
+            server.Record($"rename instance {project}/{name} {newName}");
+            if (instance.IsActive) throw IncusApiException.OperationFailed("Renaming of running instance not allowed");
+            if (server.FindInstance(project, newName) is not null) throw IncusApiException.OperationFailed($"Name \"{newName}\" already in use");
+            instance.Name = newName;
+            return Task.CompletedTask;
+        }
+
+        public Task UpdateAsync(string project, string name, InstanceUpdate update, CancellationToken ct)
+        {
+            var instance = server.FindInstance(project, name) ?? throw NotFound("Instance");
+            server.Record($"update instance {project}/{name}");
+            instance.Devices = update.Devices;
+            instance.Config = update.Config;
+            instance.Profiles = update.Profiles;
+            return Task.CompletedTask;
+        }
+
+        public Task DeleteAsync(string project, string name, CancellationToken ct)
+        {
+            var instance = server.FindInstance(project, name) ?? throw NotFound("Instance");
+            server.Record($"delete instance {project}/{name}");
+            if (instance.IsActive) throw new IncusApiException(400, "Instance is running");
+            lock (server._sync) server.InstanceList.Remove(instance);
+            return Task.CompletedTask;
+        }
+
+        public IServerBackups Backups(string project, string name) => new BackupsFake(server, $"{project}/{name}");
+
+        public async Task<string> StartImportAsync(string project, BackupUpload upload, CancellationToken ct)
+        {
+            var bytes = await ReadAllAsync(upload.Body, ct);
+            server.Record($"import instance {project}/{upload.Name}{(upload.Pool is null ? "" : " pool=" + upload.Pool)}");
+            if (upload.Length is { } length && length != bytes.Length) throw new IncusApiException(400, "Upload shorter than its Content-Length");
+            return server.StartOperation(() =>
+            {
+                if (server.FindInstance(project, upload.Name) is not null)
+                    throw IncusApiException.OperationFailed("Create instance from backup: Cannot restore volume, already exists on target");
+                server.Imported[upload.Name] = bytes;
+                server.AddInstance(project, upload.Name, pool: upload.Pool ?? "default");
+                return Task.CompletedTask;
+            });
+        }
+    }
+
+    private sealed class VolumeFake(InMemoryIncus server) : IStorageVolumesApi
+    {
+        public Task<List<StorageVolume>> ListCustomAsync(string? project, string pool, CancellationToken ct)
+        {
+            lock (server._sync)
+            {
+                if (project is not null && !server.ProjectNames.Contains(project)) throw NotFound("Project");
+                return Task.FromResult(server.VolumeList.Where(v => v.Pool == pool && (project is null || (v.Volume.Project ?? "default") == project)).Select(v => v.Volume).ToList());
+            }
+        }
+
+        public Task<StorageVolume?> TryGetCustomAsync(string project, string pool, string name, CancellationToken ct) =>
+            Task.FromResult(server.FindVolume(project, pool, name));
+
+        public Task<List<string>> ListSnapshotNamesAsync(string project, string pool, string name, CancellationToken ct) =>
+            Task.FromResult(server.Snapshots.GetValueOrDefault($"{project}/{pool}/{name}", []).ToList());
+
+        public Task<VolumeStateInfo?> TryGetStateAsync(string project, string pool, string name, CancellationToken ct) =>
+            Task.FromResult<VolumeStateInfo?>(new VolumeStateInfo { Usage = new VolumeUsage { Used = 5 << 20 } });
+
+        public async Task RenameAsync(string project, string pool, string name, string newName, CancellationToken ct)
+        {
+            ct.ThrowIfCancellationRequested();
+            var volume = server.FindVolume(project, pool, name) ?? throw NotFound("Storage volume");
+            server.Record($"rename volume {project}/{pool}/{name} {newName}");
+            foreach (var (userProject, userName) in volume.InstanceUsers(project).ToList())
+            {
+                var user = server.FindInstance(userProject, userName);
+                if (user?.IsActive == true) throw new IncusApiException(500, "Volume is still in use by running instances");
+            }
+            volume.Name = newName;
+            foreach (var (userProject, userName) in volume.InstanceUsers(project).ToList())
+            {
+                // Incus repoints the devices of the (stopped) users to the new name.
+                foreach (var device in server.FindInstance(userProject, userName)?.Devices.Values ?? Enumerable.Empty<Dictionary<string, string>>())
+                    if (device.GetValueOrDefault("pool") == pool && device.GetValueOrDefault("source") == name) device["source"] = newName;
+            }
+            await Task.CompletedTask;
+        }
+
+        public Task DeleteAsync(string project, string pool, string name, CancellationToken ct)
+        {
+            var volume = server.FindVolume(project, pool, name) ?? throw NotFound("Storage volume");
+            server.Record($"delete volume {project}/{pool}/{name}");
+            lock (server._sync) server.VolumeList.RemoveAll(v => ReferenceEquals(v.Volume, volume));
+            return Task.CompletedTask;
+        }
+
+        public IServerBackups Backups(string project, string pool, string name) => new BackupsFake(server, $"{project}/{pool}/{name}");
+
+        public async Task<string> StartImportAsync(string project, string pool, BackupUpload upload, CancellationToken ct)
+        {
+            var bytes = await ReadAllAsync(upload.Body, ct);
+            server.Record($"import volume {project}/{pool}/{upload.Name}");
+            return server.StartOperation(() =>
+            {
+                if (server.FindVolume(project, pool, upload.Name) is not null)
+                    throw IncusApiException.OperationFailed($"Volume \"{upload.Name}\" already exists in pool \"{pool}\"");
+                server.Imported[upload.Name] = bytes;
+                server.AddVolume(project, pool, upload.Name);
+                return Task.CompletedTask;
+            });
+        }
+    }
+
+    private sealed class BackupsFake(InMemoryIncus server, string resource) : IServerBackups
+    {
+        public Task<List<ServerBackup>?> TryListAsync(CancellationToken ct)
+        {
+            lock (server._sync)
+            {
+                return Task.FromResult<List<ServerBackup>?>(server.ServerBackups.Where(b => b.StartsWith(resource + "/", StringComparison.Ordinal))
+                    .Select(b => new ServerBackup { Name = b[(resource.Length + 1)..] }).ToList());
+            }
+        }
+
+        public Task<ServerBackup?> TryGetAsync(string name, CancellationToken ct)
+        {
+            lock (server._sync) return Task.FromResult(server.ServerBackups.Contains($"{resource}/{name}") ? new ServerBackup { Name = name } : null);
+        }
+
+        public Task<string> StartCreateAsync(ServerBackupRequest request, CancellationToken ct)
+        {
+            if (request.Compression is { } compression && server.UnsupportedCompressions.Contains(compression))
+                throw new IncusApiException(400, $"Compression algorithm \"{compression}\" isn't currently supported");
+            server.Record($"create backup {resource} {request.Compression}{(request.WithoutSnapshots ? " only" : "")}");
+            lock (server._sync) server.ServerBackups.Add($"{resource}/{request.Name}");
+            return Task.FromResult(server.StartOperation(() => Task.CompletedTask));
+        }
+
+        public Task DeleteAsync(string name, CancellationToken ct)
+        {
+            lock (server._sync)
+            {
+                if (server.ServerBackups.Remove($"{resource}/{name}")) server.Calls.Enqueue($"delete backup {resource} {name}");
+            }
+            return Task.CompletedTask;
+        }
+
+        public Task<BackupDownload> DownloadAsync(string name, long offset, CancellationToken ct)
+        {
+            if (!server.ServerBackups.Contains($"{resource}/{name}")) throw NotFound("Instance backup");
+            var content = server.ExportContent[resource];
+            return Task.FromResult(new BackupDownload(new HttpResponseMessage(), new MemoryStream(content, (int)offset, content.Length - (int)offset), offset, content.Length));
+        }
+
+        public Task<BackupDownload> ExportDirectAsync(ServerBackupRequest request, CancellationToken ct)
+        {
+            server.Record($"export {resource} {request.Compression}");
+            var content = server.ExportContent[resource];
+            return Task.FromResult(new BackupDownload(new HttpResponseMessage(), new MemoryStream(content), 0, content.Length));
+        }
+    }
+
+    private sealed class PoolFake(InMemoryIncus server) : IStoragePoolsApi
+    {
+        public Task<List<StoragePool>> ListAsync(CancellationToken ct) =>
+            Task.FromResult(server.PoolNames.Order(StringComparer.Ordinal).Select(p => new StoragePool { Name = p, Driver = "dir" }).ToList());
+
+        public Task<StoragePool?> TryGetAsync(string name, CancellationToken ct) =>
+            Task.FromResult(server.PoolNames.Contains(name) ? new StoragePool { Name = name, Driver = "dir" } : null);
+    }
+
+    private sealed class ProjectFake(InMemoryIncus server) : IProjectsApi
+    {
+        public Task<List<IncusProject>> ListAsync(CancellationToken ct) =>
+            Task.FromResult(server.ProjectNames.Order(StringComparer.Ordinal).Select(p => new IncusProject { Name = p }).ToList());
+
+        public Task<IncusProject?> TryGetAsync(string name, CancellationToken ct) =>
+            Task.FromResult(server.ProjectNames.Contains(name) ? new IncusProject { Name = name } : null);
+    }
+
+    private sealed class ProfileFake(InMemoryIncus server) : IProfilesApi
+    {
+        public Task<IncusProfile?> TryGetAsync(string project, string name, CancellationToken ct) =>
+            Task.FromResult(server.MissingProfiles.Contains($"{project}/{name}") ? null
+                : server.ProfileMap.GetValueOrDefault((project, name)) ?? new IncusProfile { Name = name, UsedBy = [] });
+    }
+
+    private sealed class NetworkFake(InMemoryIncus server) : INetworksApi
+    {
+        public Task<IncusNetwork?> TryGetAsync(string project, string name, CancellationToken ct) =>
+            Task.FromResult(server.MissingNetworks.Contains($"{project}/{name}") ? null : new IncusNetwork { Name = name, Managed = true });
+    }
+
+    private sealed class ImageFake(InMemoryIncus server) : IImagesApi
+    {
+        public Task<List<IncusImage>> ListAsync(string project, CancellationToken ct) => Task.FromResult(server.ImageList.ToList());
+
+        public Task<IncusImage?> TryGetAsync(string project, string fingerprint, CancellationToken ct) =>
+            Task.FromResult(server.ImageList.FirstOrDefault(i => i.Fingerprint == fingerprint));
+    }
+
+    private sealed class OperationFake(InMemoryIncus server) : IOperationsApi
+    {
+        public async Task<IncusOperation> WaitAsync(string operation, Action<IncusOperation>? progress, CancellationToken ct)
+        {
+            Func<Task>? completion;
+            lock (server._sync)
+            {
+                if (!server._operations.Remove(operation, out completion)) throw new IncusOperationLostException(operation);
+            }
+            server.Record($"wait {operation}");
+            await completion();
+            return new IncusOperation { Id = operation, StatusCode = 200, Status = "Success" };
+        }
+    }
+}
