@@ -390,12 +390,19 @@ internal sealed class InMemoryIncus : IIncusServer
     {
         public async Task<IncusOperation> WaitAsync(string operation, Action<IncusOperation>? progress, CancellationToken ct)
         {
-            Func<Task>? completion;
             lock (server._sync)
             {
-                if (!server._operations.Remove(operation, out completion)) throw new IncusOperationLostException(operation);
+                if (!server._operations.ContainsKey(operation)) throw new IncusOperationLostException(operation);
             }
+            // A failure injected here (FailOn "wait /1.0/operations/op-N", or a cancelled token) leaves the operation
+            // running, so the caller's cleanup can wait for it again.
+            ct.ThrowIfCancellationRequested();
             server.Record($"wait {operation}");
+            Func<Task> completion;
+            lock (server._sync)
+            {
+                if (!server._operations.Remove(operation, out completion!)) throw new IncusOperationLostException(operation);
+            }
             await completion();
             return new IncusOperation { Id = operation, StatusCode = 200, Status = "Success" };
         }
