@@ -1,4 +1,3 @@
-using IncusBackup.Errors;
 using IncusBackup.Incus;
 using IncusBackup.Reporting;
 
@@ -54,7 +53,4 @@ internal static class InstancePower
             await server.Instances.ChangeStateAsync(project, name, InstanceAction.Stop, limit.Token, force: true).ConfigureAwait(false);
         await server.Instances.DeleteAsync(project, name, limit.Token).ConfigureAwait(false);
     }
-
-    /// <summary>Throws the exception a failed cleanup threw only when it is not one we can report and carry on from.</summary>
-    public static bool IsReportable(Exception e) => e is IncusBackupException or OperationCanceledException;
 }

@@ -1,5 +1,4 @@
 using System.Collections;
-using IncusBackup.Incus;
 
 namespace IncusBackup.PowerShell.Completers;
 

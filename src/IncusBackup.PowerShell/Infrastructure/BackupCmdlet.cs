@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using IncusBackup.Backup;
 using IncusBackup.Errors;
-using IncusBackup.Incus;
 using IncusBackup.Repository;
 
 namespace IncusBackup.PowerShell.Infrastructure;
