@@ -128,15 +128,7 @@ internal sealed class IncusTransport(HttpMessageHandler handler, Uri baseAddress
     public async Task<HttpResponseMessage> SendStreamingAsync(HttpRequestMessage request, CancellationToken ct)
     {
         var started = DateTime.UtcNow;
-        HttpResponseMessage response;
-        try
-        {
-            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-        }
-        catch (HttpRequestException e)
-        {
-            throw TranslateConnectionError(e);
-        }
+        var response = await SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         Trace?.Invoke($"{request.Method} {request.RequestUri} -> {(int)response.StatusCode} ({(DateTime.UtcNow - started).TotalMilliseconds:F0} ms, streamed)");
         if (response.IsSuccessStatusCode) return response;
         using (response)
@@ -168,16 +160,7 @@ internal sealed class IncusTransport(HttpMessageHandler handler, Uri baseAddress
         using var request = new HttpRequestMessage(method, path) { Content = content };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         var started = DateTime.UtcNow;
-        HttpResponseMessage response;
-        try
-        {
-            response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
-        }
-        catch (HttpRequestException e)
-        {
-            throw TranslateConnectionError(e);
-        }
-        using (response)
+        using (var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false))
         {
             var envelope = await ReadEnvelopeAsync(response, ct).ConfigureAwait(false);
             Trace?.Invoke($"{method} {path} -> {(int)response.StatusCode} {envelope.Type} ({(DateTime.UtcNow - started).TotalMilliseconds:F0} ms){(envelope.Type == "error" ? ": " + envelope.Error : "")}");
@@ -186,6 +169,18 @@ internal sealed class IncusTransport(HttpMessageHandler handler, Uri baseAddress
                 throw new IncusApiException(envelope.ErrorCode != 0 ? envelope.ErrorCode : (int)response.StatusCode, envelope.Error ?? "Unknown error");
             }
             return envelope;
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken ct)
+    {
+        try
+        {
+            return await _http.SendAsync(request, completion, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw TranslateConnectionError(e);
         }
     }
 

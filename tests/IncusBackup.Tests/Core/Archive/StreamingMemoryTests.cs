@@ -1,5 +1,6 @@
 using System.Text;
 using IncusBackup.Archive;
+using IncusBackup.IO;
 using Xunit;
 
 namespace IncusBackup.Tests.Core.Archive;
@@ -38,11 +39,9 @@ public sealed class StreamingMemoryTests
         Assert.True(allocated < 32L * 1024 * 1024, $"allocated {allocated / 1024 / 1024} MiB while streaming {HugeEntrySize / 1024 / 1024} MiB");
     }
 
-    private sealed class ZeroStream(long length) : Stream
+    private sealed class ZeroStream(long length) : ForwardReadStream
     {
         private long _remaining = length;
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -51,23 +50,11 @@ public sealed class StreamingMemoryTests
             _remaining -= count;
             return count;
         }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    private sealed class ConcatenatedStream(params Stream[] parts) : Stream
+    private sealed class ConcatenatedStream(params Stream[] parts) : ForwardReadStream
     {
         private int _current;
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -79,16 +66,6 @@ public sealed class StreamingMemoryTests
             }
             return 0;
         }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private sealed class CountingSink : Stream
