@@ -147,6 +147,23 @@ public sealed class RestoreIntegrationTests(RestoreScenario scenario) : IClassFi
     }
 
     [IncusFact]
+    public void Replace_OfAStoppedTarget_NeedsNoPrompt_EvenWhereNothingCanPrompt()
+    {
+        Run("Restore-IncusInstance -Name c1 -Project $P -Target $T -NewName c1-stopped").AssertNoErrors();
+        Incus.WriteFile("c1-stopped", "/root/known.bin", [3, 1, 4]);
+
+        var result = Run("Restore-IncusInstance -Name c1 -Project $P -Target $T -NewName c1-stopped -Replace");
+
+        result.AssertNoErrors();
+        Assert.Equal("Replaced", Prop<object>(Assert.Single(result.Output), "Action").ToString());
+        Assert.Equal("Stopped", Incus.InstanceState("c1-stopped"));
+        Incus.Incus("start", "c1-stopped");
+        Assert.Equal(scenario.RootFile, Incus.ReadFile("c1-stopped", "/root/known.bin"));
+        Assert.DoesNotContain(Incus.ListInstances(), n => n.Contains("-ib", StringComparison.Ordinal));
+        Incus.Incus("delete", "-f", "c1-stopped");
+    }
+
+    [IncusFact]
     public void SkipExisting_ReportsSkipped_AndChangesNothing()
     {
         var before = scenario.ServerState();
