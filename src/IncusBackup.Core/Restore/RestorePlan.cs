@@ -52,4 +52,7 @@ public sealed class RestorePlan
     public IReadOnlyList<RestoreStep> Steps { get; internal set; } = [];
 
     public string Describe => $"{Request.Backup.Project}/{Request.Backup.Name}@{Request.Backup.Version} -> {TargetProject}/{TargetName}";
+
+    /// <summary>What the progress bar of this restore is called.</summary>
+    public override string ToString() => Describe;
 }
