@@ -39,39 +39,48 @@ public sealed class GetIncusBackupCommand : RepositoryCmdlet
     [Parameter]
     public DateTime? Before { get; set; }
 
-    private readonly List<string> _names = [];
+    /// <summary>Names with the project bound alongside each (piped records bring their own).</summary>
+    private readonly List<(string? Project, string Name)> _names = [];
 
     protected override void BeginProcessing()
     {
         EnsureValidVersion(Version);
     }
 
-    protected override void ProcessRecord() => _names.AddRange(Name);
+    protected override void ProcessRecord() => _names.AddRange(Name.Select(n => (Project, n)));
 
     protected override void EndProcessing()
     {
         var repository = OpenRepositoryForRead(ResolveTarget());
-        var query = new BackupQuery
+        var all = ListBackups(repository, Kind);
+        var groups = _names.Count == 0 ? [(Project, (IReadOnlyList<string>)[])]
+            : _names.GroupBy(n => n.Project).Select(g => (g.Key, (IReadOnlyList<string>)g.Select(n => n.Name).ToList())).ToList();
+        var records = new List<BackupRecord>();
+        foreach (var (project, names) in groups)
         {
-            Kind = Kind,
-            Names = _names,
-            Project = Project,
-            Pool = Pool,
-            Version = Version,
-            Latest = Latest,
-            After = After,
-            Before = Before,
-        };
-        var records = query.Apply(ListBackups(repository, Kind)).ToList();
+            var query = new BackupQuery
+            {
+                Kind = Kind,
+                Names = names,
+                Project = project,
+                Pool = Pool,
+                Version = Version,
+                Latest = Latest,
+                After = After,
+                Before = Before,
+            };
+            records.AddRange(query.Apply(all).Where(r => !records.Contains(r)));
+        }
         foreach (var record in records) WriteObject(record);
 
         // A literal name that matched nothing is an error, as with Get-Item; a wildcard is not.
-        foreach (var name in _names.Where(n => !WildcardPattern.ContainsWildcardCharacters(n)).Distinct(StringComparer.Ordinal))
+        foreach (var (project, name) in _names.Where(n => !WildcardPattern.ContainsWildcardCharacters(n.Name)).Distinct())
         {
-            if (!records.Any(r => r.Name == name || (r.Pool is not null && $"{r.Pool}/{r.Name}" == name)))
+            if (!records.Any(r => (project is null || r.Project == project) && (r.Name == name || (r.Pool is not null && $"{r.Pool}/{r.Name}" == name))))
             {
                 WriteError(new IncusBackupException(ErrorIds.BackupNotFound, ErrorKind.NotFound,
-                    $"No backup of '{name}' matches in {repository.Target}.", name));
+                    $"No backup of '{name}'{(project is null ? "" : $" in project '{project}'")}{(Version is null ? "" : $" with version {Version}")} matches in {repository.Target}.", name,
+                    "List what is there with Get-IncusBackup (without -Name), or check -Project and -Version."));
             }
         }
     }
