@@ -247,6 +247,42 @@ public sealed class ServerBackupsApiTests : IDisposable
     }
 
     [Fact]
+    public async Task FakeServer_DownloadFromOffset_A206FromTheStartOfTheFile_CountsAsTheWholeFile()
+    {
+        _server.Handlers.Add(async (ctx, _) =>
+        {
+            if (!FakeReplies.Is(ctx, "GET", "/1.0/instances/c1/backups/b1/export?project=p")) return false;
+            await FakeReplies.SendBytes(ctx.Response, 206, _file, h => h["Content-Range"] = $"bytes 0-{_file.Length - 1}/{_file.Length}");
+            return true;
+        });
+
+        using var download = await _client.Instances.Backups("p", "c1").DownloadAsync("b1", 100, CancellationToken.None);
+
+        Assert.Equal(0, download.Offset);
+        Assert.Equal(_file.Length, download.TotalLength);
+        Assert.Equal(_file, await ReadAllAsync(download.Body));
+    }
+
+    [Fact]
+    public async Task FakeServer_DownloadFromOffset_A206FromAnotherOffset_IsNotTakenForTheWholeFile()
+    {
+        // Asked for bytes=100-, the server sends bytes 50-999: the body starts at byte 50 of the file.
+        _server.Handlers.Add(async (ctx, _) =>
+        {
+            if (!FakeReplies.Is(ctx, "GET", "/1.0/instances/c1/backups/b1/export?project=p")) return false;
+            await FakeReplies.SendBytes(ctx.Response, 206, _file.AsMemory(50), h => h["Content-Range"] = $"bytes 50-{_file.Length - 1}/{_file.Length}");
+            return true;
+        });
+
+        // Taking it for the whole file (Offset 0, TotalLength 950) makes the caller store bytes 50-999 as the archive,
+        // and hash and seal them as if they were right. The answer must be refused (and the download retried).
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            using var download = await _client.Instances.Backups("p", "c1").DownloadAsync("b1", 100, CancellationToken.None);
+        });
+    }
+
+    [Fact]
     public async Task FakeServer_DownloadFromTheStart_SendsNoRange()
     {
         var ranges = new ConcurrentQueue<string?>();
