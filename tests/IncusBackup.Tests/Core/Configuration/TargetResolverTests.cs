@@ -58,6 +58,70 @@ public sealed class TargetResolverTests : IDisposable
         Assert.NotNull(e.RecommendedAction);
     }
 
+    [Theory]
+    [InlineData("restic:/repo", "restic")]
+    [InlineData("sftp:host:/x", "sftp")]
+    public void UnknownScheme_NamesItAndRecommendsDir(string value, string scheme)
+    {
+        var e = Assert.Throws<IncusBackupException>(() => TargetResolver.Parse(value, "/cwd", "parameter -Target"));
+
+        Assert.Equal(ErrorKind.InvalidArgument, e.Kind);
+        Assert.Contains($"'{scheme}:'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("parameter -Target", e.Message, StringComparison.Ordinal);
+        Assert.Contains("dir:", e.RecommendedAction, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("dir:")]
+    [InlineData("dir:   ")]
+    [InlineData("  DIR:")]
+    public void SchemeWithoutLocation_IsTargetNotConfigured(string value)
+    {
+        var e = Assert.Throws<IncusBackupException>(() => TargetResolver.Parse(value, "/cwd", "test"));
+
+        Assert.Equal(ErrorIds.TargetNotConfigured, e.ErrorId);
+        Assert.Contains("dir:/path/to/repository", e.RecommendedAction, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("~/x", "x")]
+    [InlineData("dir:~/backups/incus", "backups/incus")]
+    [InlineData("~", "")]
+    public void Tilde_ExpandsToTheHomeFolder(string value, string underHome)
+    {
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+
+        var target = TargetResolver.Parse(value, "/cwd", "test");
+
+        Assert.Equal(Path.GetFullPath(Path.Combine(home, underHome)).TrimEnd('/'), target.Location.TrimEnd('/'));
+    }
+
+    [Fact]
+    public void TildeInsideAName_IsNotExpanded()
+    {
+        Assert.Equal("/cwd/~x", TargetResolver.Parse("~x", "/cwd", "test").Location);
+    }
+
+    [Theory]
+    [InlineData("../up", "/srv/up")]
+    [InlineData("dir:./here/./there", "/srv/base/here/there")]
+    [InlineData("dir:/abs/../other", "/other")]
+    public void RelativePaths_ResolveAgainstTheGivenBaseDirectory(string value, string expected)
+    {
+        Assert.Equal(expected, TargetResolver.Parse(value, "/srv/base", "test").Location);
+    }
+
+    [Fact]
+    public void RelativePathInTheConfigFile_ResolvesAgainstTheFilesFolder()
+    {
+        var config = Path.Combine(_dir, "config.json");
+        File.WriteAllText(config, """{"target": "dir:repo"}""");
+
+        var target = TargetResolver.Resolve(null, "/cwd", Env(new() { ["INCUS_BACKUP_CONFIG"] = config }));
+
+        Assert.Equal(Path.Combine(_dir, "repo"), target.Location);
+    }
+
     [Fact]
     public void NothingConfigured_SaysHowToFixIt()
     {
