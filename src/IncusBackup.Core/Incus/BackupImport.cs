@@ -16,6 +16,9 @@ internal static class BackupImport
         using var response = await transport.SendStreamingAsync(request, ct).ConfigureAwait(false);
         // The server has the whole upload once it answers; reading its short answer is not worth cancelling.
         var envelope = await IncusTransport.ReadEnvelopeAsync(response, CancellationToken.None).ConfigureAwait(false);
-        return envelope.Operation ?? throw new IncusApiException(500, $"The server did not start an import on {path}.");
+        // A sync answer carries "operation": "" rather than no operation at all.
+        return envelope.Type == "async" && !string.IsNullOrEmpty(envelope.Operation)
+            ? envelope.Operation
+            : throw new IncusApiException(500, $"The server did not start an import on {path} (it answered {envelope.Type}).");
     }
 }

@@ -64,10 +64,15 @@ internal sealed class ServerBackupsApi<TRequest>(
         try
         {
             var headers = response.Content.Headers;
-            var resumed = offset > 0 && response.StatusCode == HttpStatusCode.PartialContent && headers.ContentRange?.From == offset;
-            var total = resumed ? headers.ContentRange!.Length : headers.ContentLength;
             var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-            return new BackupDownload(response, body, resumed ? offset : 0, total);
+            if (response.StatusCode != HttpStatusCode.PartialContent) return new BackupDownload(response, body, 0, headers.ContentLength);
+            var from = headers.ContentRange?.From ?? 0;
+            if (from != offset && from != 0)
+            {
+                // Neither the resume asked for nor the whole file: taking it would shift every byte after the gap.
+                throw new IOException($"The server answered a download from byte {offset} with bytes from {from}.");
+            }
+            return new BackupDownload(response, body, from, headers.ContentRange?.Length ?? headers.ContentLength + from);
         }
         catch
         {

@@ -52,7 +52,13 @@ public sealed class BackupSeal
     public static BackupSeal Open(byte[] manifestBytes, byte[] checksumsBytes, string where)
     {
         var checksums = ParseChecksums(Encoding.UTF8.GetString(checksumsBytes), where);
-        if (checksums.TryGetValue(ManifestFile, out var expected) && Sha256Hex(manifestBytes) is var actual && actual != expected)
+        if (!checksums.TryGetValue(ManifestFile, out var expected))
+        {
+            throw new IncusBackupException(ErrorIds.ChecksumMismatch, ErrorKind.InvalidData,
+                $"The {ChecksumsFile} of {where} does not list {ManifestFile}, so nothing vouches for the manifest.", where,
+                "Restore another version (Get-IncusBackup lists them); nothing was sent to the server.");
+        }
+        if (Sha256Hex(manifestBytes) is var actual && actual != expected)
         {
             throw new IncusBackupException(ErrorIds.ChecksumMismatch, ErrorKind.InvalidData,
                 $"The {ManifestFile} of {where} does not match its checksum (expected {expected}, found {actual}): it is corrupt or was changed.", where,

@@ -175,12 +175,13 @@ public sealed class BackupSealTests
     }
 
     [Fact]
-    public void Open_InvalidJson_WhenTheChecksumsDoNotListTheManifest_IsManifestInvalid()
+    public void Open_ChecksumsThatDoNotListTheManifest_AreRefused_ForNothingVouchesForIt()
     {
         var e = OpenFails(Encoding.UTF8.GetBytes("{ not json"), Lines($"{Sha(Archive)}  export.tar.zst"));
 
-        Assert.Equal(ErrorIds.ManifestInvalid, e.ErrorId);
+        Assert.Equal(ErrorIds.ChecksumMismatch, e.ErrorId);
         Assert.Equal(ErrorKind.InvalidData, e.Kind);
+        Assert.Contains("does not list manifest.json", e.Message, StringComparison.Ordinal);
         Assert.Contains(Where, e.Message, StringComparison.Ordinal);
     }
 
