@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using IncusBackup.Archive;
+using IncusBackup.Incus;
 using IncusBackup.Repository;
 using IncusBackup.Repository.Directory;
 using IncusBackup.Restore;
@@ -38,6 +39,14 @@ internal sealed class RestoreFixture : IDisposable
     public string Root { get; }
     public DirectoryRepository Repository { get; }
     public InMemoryIncus Incus { get; } = new();
+
+    /// <summary>The server plans and restores use: <see cref="Incus"/> itself unless a test wraps it.</summary>
+    public IIncusServer Server
+    {
+        get => field ?? Incus;
+        set;
+    }
+
     public RecordingReporter Reporter { get; } = new();
 
     public void Dispose()
@@ -72,7 +81,7 @@ internal sealed class RestoreFixture : IDisposable
     public static RestoreRequest Request(BackupRecord backup) => new() { Backup = backup };
 
     public Task<RestorePlan> PlanAsync(RestoreRequest request, BackupKind kind) =>
-        new RestorePlanner(Incus).PlanAsync(Repository, request, kind, CancellationToken.None);
+        new RestorePlanner(Server).PlanAsync(Repository, request, kind, CancellationToken.None);
 
     public Task<RestoreResult> ExecuteAsync(RestorePlan plan, Func<string, Task>? beforeAction = null) =>
         new RestoreExecutor { BeforeAction = beforeAction }.ExecuteAsync(plan, Reporter, CancellationToken.None);
