@@ -328,6 +328,66 @@ public sealed class RestoreExecutorTests : IDisposable
         Assert.Empty(_f.Reporter.Warnings);
     }
 
+    [Theory]
+    [InlineData("stop")]
+    [InlineData("retire")]
+    [InlineData("swap")]
+    [InlineData("repoint")]
+    [InlineData("start")]
+    public async Task VolumeReplace_FailingAtAnyAction_IsRolledBack_WhenUsersAreFoundByTheirDevices(string action)
+    {
+        _f.Server = new DeviceScanningIncus(_f.Incus);
+        var (original, running, stopped) = VolumeWithUsers();
+        var plan = await PlanVolumeAsync(r => r with { Conflict = ConflictMode.Replace });
+
+        var e = await Assert.ThrowsAsync<IncusBackupException>(() => _f.ExecuteAsync(plan, FailAt(action)));
+
+        Assert.Equal(ErrorIds.ReplaceRolledBack, e.ErrorId);
+        Assert.Same(original, _f.Incus.FindVolume("p", "default", "v1"));
+        Assert.Equal(["p/default/v1"], _f.VolumeNames());
+        Assert.Equal("v1", running.Devices["data"]["source"]);
+        Assert.Equal("v1", stopped.Devices["disk"]["source"]);
+        Assert.Equal(InstanceStatus.Running, running.Status);
+    }
+
+    [Fact]
+    public async Task VolumeReplace_Succeeds_WhenUsersAreFoundByTheirDevices()
+    {
+        _f.Server = new DeviceScanningIncus(_f.Incus);
+        var (original, running, stopped) = VolumeWithUsers();
+        var plan = await PlanVolumeAsync(r => r with { Conflict = ConflictMode.Replace });
+
+        var result = await _f.ExecuteAsync(plan);
+
+        Assert.Equal(RestoreAction.Replaced, result.Action);
+        Assert.Equal(["p/default/v1"], _f.VolumeNames());
+        Assert.NotSame(original, _f.Incus.FindVolume("p", "default", "v1"));
+        Assert.Equal("v1", running.Devices["data"]["source"]);
+        Assert.Equal("v1", stopped.Devices["disk"]["source"]);
+        Assert.Equal(InstanceStatus.Running, running.Status);
+    }
+
+    [Fact(Skip = "bug: a 'repoint' that fails after updating some users registers no undo (UndoLog.RunAsync pushes it only on success; "
+        + "VolumeRestoreStrategy.cs:72 updates users one by one), so c1 stays on the restored volume, follows it to v1-ibnew when the swap is "
+        + "undone, is started on it, and the upload undo deletes it; the error still says every step was rolled back")]
+    public async Task VolumeReplace_WhoseRepointFailsForTheSecondUser_PutsTheFirstUserBackOnTheOriginal()
+    {
+        _f.Server = new DeviceScanningIncus(_f.Incus);
+        var (original, running, stopped) = VolumeWithUsers();
+        var plan = await PlanVolumeAsync(r => r with { Conflict = ConflictMode.Replace });
+        _f.Incus.FailOn = call => call == "update instance p/c2" ? new IncusApiException(400, "device validation failed") : null;
+
+        var e = await Assert.ThrowsAsync<IncusBackupException>(() => _f.ExecuteAsync(plan));
+
+        Assert.Equal(ErrorIds.ReplaceRolledBack, e.ErrorId);
+        Assert.Contains("failed at step 'repoint'", e.Message, StringComparison.Ordinal);
+        Assert.Same(original, _f.Incus.FindVolume("p", "default", "v1"));
+        Assert.Equal(["p/default/v1"], _f.VolumeNames());
+        Assert.Equal("v1", stopped.Devices["disk"]["source"]);
+        Assert.Equal("v1", running.Devices["data"]["source"]);
+        Assert.Equal(InstanceStatus.Running, running.Status);
+    }
+
     [Fact]
     public async Task ArchiveCorruptedAfterPlanning_IsCaughtBeforeAnythingReachesTheServer()
     {
