@@ -191,6 +191,32 @@ public sealed class RestoreExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task InstanceReplace_OfAStoppedTargetWithStart_FailingToStart_LeavesTheOriginalStopped()
+    {
+        var original = _f.Incus.AddInstance("p", "a1", InstanceStatus.Stopped);
+        var plan = await PlanInstanceAsync(r => r with { Conflict = ConflictMode.Replace, Start = true });
+        _f.Incus.FailOn = call => call == "start p/a1" ? IncusApiException.OperationFailed("Failed to start device \"eth0\"") : null;
+
+        var e = await Assert.ThrowsAsync<IncusBackupException>(() => _f.ExecuteAsync(plan));
+
+        Assert.Equal(ErrorIds.ReplaceRolledBack, e.ErrorId);
+        Assert.Contains("failed at step 'start'", e.Message, StringComparison.Ordinal);
+        Assert.Equal(
+        [
+            "import instance p/a1-ibnew",
+            "wait /1.0/operations/op-1",
+            "rename instance p/a1 a1-ibold",
+            "rename instance p/a1-ibnew a1",
+            "rename instance p/a1 a1-ibnew",
+            "rename instance p/a1-ibold a1",
+            "delete instance p/a1-ibnew",
+        ], _f.Incus.Calls);
+        Assert.Same(original, _f.Incus.FindInstance("p", "a1"));
+        Assert.Equal(InstanceStatus.Stopped, original.Status);
+        Assert.Equal(["p/a1"], _f.InstanceNames());
+    }
+
+    [Fact]
     public async Task InstanceReplace_RefusedByTheServerAtTheSwap_IsRolledBack()
     {
         var original = _f.Incus.AddInstance("p", "a1", InstanceStatus.Running);
