@@ -1,0 +1,119 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using IncusBackup.Archive;
+using IncusBackup.Incus;
+using IncusBackup.Repository;
+using IncusBackup.Repository.Directory;
+using IncusBackup.Restore;
+using IncusBackup.Tests.Core.Archive;
+using IncusBackup.Tests.Fakes;
+
+namespace IncusBackup.Tests.Core.Restore;
+
+/// <summary>
+/// A temporary directory repository and an in-memory Incus server with project "p" and pools default and fast,
+/// with helpers to publish backups of <see cref="TestArchives"/> under a correct seal, and to plan and run restores.
+/// One per test: the server and the repository are fresh each time.
+/// </summary>
+internal sealed class RestoreFixture : IDisposable
+{
+    public const string Version = "20260102T030405Z";
+    private static readonly DateTime Moment = new(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+    private static readonly Lazy<byte[]> ContainerGzip = new(() => TestArchives.Compress(TestArchives.Container(), CompressionKind.Gzip));
+    private static readonly Lazy<byte[]> VolumeGzip = new(() => TestArchives.Compress(TestArchives.CustomVolume(), CompressionKind.Gzip));
+
+    public RestoreFixture()
+    {
+        Root = Path.Combine(Path.GetTempPath(), "ib-restore-" + Guid.NewGuid().ToString("N"));
+        Repository = DirectoryRepository.OpenForWrite(Root, "test");
+        Incus.ProjectNames.Add("p");
+        Incus.PoolNames.Add("fast");
+    }
+
+    /// <summary>The gzip-compressed container export (index.yaml: a1 in pool default; references pools default and fast).</summary>
+    public static byte[] InstanceArchive => ContainerGzip.Value;
+
+    /// <summary>The gzip-compressed export of custom volume v1 in pool default.</summary>
+    public static byte[] VolumeArchive => VolumeGzip.Value;
+
+    public string Root { get; }
+    public DirectoryRepository Repository { get; }
+    public InMemoryIncus Incus { get; } = new();
+
+    /// <summary>The server plans and restores use: <see cref="Incus"/> itself unless a test wraps it.</summary>
+    public IIncusServer Server
+    {
+        get => field ?? Incus;
+        set;
+    }
+
+    public RecordingReporter Reporter { get; } = new();
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
+    }
+
+    /// <summary>Publishes an instance backup of p/<paramref name="name"/> (the container export unless another archive is given).</summary>
+    public Task<BackupRecord> PublishInstanceAsync(string name = "a1", byte[]? archive = null, JsonElement? source = null) =>
+        PublishAsync(BackupKind.Instance, "instance", name, archive ?? InstanceArchive, source);
+
+    /// <summary>Publishes a volume backup of p/default/<paramref name="name"/> (the custom volume export unless another archive is given).</summary>
+    public Task<BackupRecord> PublishVolumeAsync(string name = "v1", byte[]? archive = null) =>
+        PublishAsync(BackupKind.Volume, "volume", name, archive ?? VolumeArchive, source: null);
+
+    /// <summary>Publishes a backup whose folder is of <paramref name="folderKind"/> and whose manifest says <paramref name="manifestKind"/>.</summary>
+    public async Task<BackupRecord> PublishAsync(BackupKind folderKind, string manifestKind, string name, byte[] archive, JsonElement? source)
+    {
+        using var staged = Repository.BeginBackup(new ResourceKey(folderKind, "p", folderKind == BackupKind.Volume ? "default" : null, name));
+        await using (var file = staged.CreateFile("backup.tar.gz"))
+            await file.WriteAsync(archive);
+        var manifest = new BackupManifest
+        {
+            Kind = manifestKind, Project = "p", Pool = "default", Name = name,
+            Options = new ManifestOptions { DetectedCompression = "gzip", Consistency = "Stopped", ExportMethod = "Direct" },
+            Source = source,
+            Files = [new ManifestFile { Name = "backup.tar.gz", Size = archive.Length, Sha256 = Sha256(archive) }],
+        };
+        return await staged.PublishAsync(manifest, BackupVersion.At(Moment), CancellationToken.None);
+    }
+
+    public static RestoreRequest Request(BackupRecord backup) => new() { Backup = backup };
+
+    public Task<RestorePlan> PlanAsync(RestoreRequest request, BackupKind kind) =>
+        new RestorePlanner(Server).PlanAsync(Repository, request, kind, CancellationToken.None);
+
+    public Task<RestoreResult> ExecuteAsync(RestorePlan plan, Func<string, Task>? beforeAction = null) =>
+        new RestoreExecutor { BeforeAction = beforeAction }.ExecuteAsync(plan, Reporter, CancellationToken.None);
+
+    public static string ArchivePath(BackupRecord backup) => Path.Combine(backup.Location, backup.ArchiveName);
+
+    /// <summary>Replaces the archive and writes a new manifest and checksums.txt that vouch for it, as a forger would.</summary>
+    public static void ReplaceArchiveAndReseal(BackupRecord backup, byte[] content)
+    {
+        File.WriteAllBytes(ArchivePath(backup), content);
+        var manifestPath = Path.Combine(backup.Location, BackupSeal.ManifestFile);
+        var manifest = BackupSeal.ParseManifest(File.ReadAllBytes(manifestPath), "test");
+        manifest.Files[0].Size = content.Length;
+        manifest.Files[0].Sha256 = Sha256(content);
+        var seal = BackupSeal.Create(manifest);
+        File.WriteAllBytes(manifestPath, seal.ManifestBytes);
+        File.WriteAllBytes(Path.Combine(backup.Location, BackupSeal.ChecksumsFile), seal.ChecksumsBytes);
+    }
+
+    /// <summary>Overwrites <paramref name="count"/> bytes of the archive at <paramref name="offset"/> with zeros, leaving the seal as it was.</summary>
+    public static void CorruptArchive(BackupRecord backup, long offset, int count = 16)
+    {
+        using var file = new FileStream(ArchivePath(backup), FileMode.Open, FileAccess.Write);
+        file.Position = offset;
+        file.Write(new byte[count]);
+    }
+
+    public static string Sha256(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
+
+    /// <summary>Names of every instance on the server, as project/name, sorted.</summary>
+    public List<string> InstanceNames() => [.. Incus.InstanceList.Select(i => $"{i.Project}/{i.Name}").Order(StringComparer.Ordinal)];
+
+    /// <summary>Names of every volume on the server, as project/pool/name, sorted.</summary>
+    public List<string> VolumeNames() => [.. Incus.VolumeList.Select(v => $"{v.Volume.Project}/{v.Pool}/{v.Volume.Name}").Order(StringComparer.Ordinal)];
+}
