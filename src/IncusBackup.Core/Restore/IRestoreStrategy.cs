@@ -55,8 +55,8 @@ internal interface IRestoreStrategy
 /// <summary>A target that exists: whether it runs, and the running instances (project/name) a swap must stop and start again.</summary>
 internal sealed record ExistingTarget(bool Running, IReadOnlyList<string> RunningUsers);
 
-/// <summary>One extra action of a swap, with its undo.</summary>
-internal sealed record SwapAction(string Name, Func<CancellationToken, Task> Run, Func<Task> Undo);
+/// <summary>One extra action of a swap, with its undo; <paramref name="UndoIfFailed"/> when the undo also repairs a half-done run.</summary>
+internal sealed record SwapAction(string Name, Func<CancellationToken, Task> Run, Func<Task> Undo, bool UndoIfFailed = false);
 
 internal static class RestoreStrategies
 {

@@ -131,7 +131,7 @@ public sealed class RestorePlanner(IIncusServer server)
                 () => strategy.RenameAsync(upload, target.Name, step.Cancellation),
                 () => strategy.RenameAsync(target, temporary, CancellationToken.None)).ConfigureAwait(false);
             foreach (var action in strategy.AfterSwap(target, retired))
-                await step.Log.RunAsync(action.Name, () => action.Run(step.Cancellation), action.Undo).ConfigureAwait(false);
+                await step.Log.RunAsync(action.Name, () => action.Run(step.Cancellation), action.Undo, action.UndoIfFailed).ConfigureAwait(false);
         }));
         var startAgain = plan.AffectedInstances.ToList();
         if (strategy.CanStart && plan.Request.Start && !startAgain.Contains(target.ToString())) startAgain.Add(target.ToString());

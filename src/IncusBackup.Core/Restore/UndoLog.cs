@@ -15,12 +15,24 @@ internal sealed class UndoLog(IReporter reporter, Func<string, Task>? beforeActi
     /// <summary>The action that was running when the failure happened ("upload", "stop", "retire", "swap"...).</summary>
     public string? FailedAction { get; private set; }
 
-    /// <summary>Runs one action; once it has succeeded, <paramref name="undo"/> (if any) is what rolling back does for it.</summary>
-    public async Task RunAsync(string action, Func<Task> run, Func<Task>? undo)
+    /// <summary>
+    /// Runs one action; once it has succeeded, <paramref name="undo"/> (if any) is what rolling back does for it.
+    /// An action that changes several things one by one can fail half-way; when its undo is safe to run on whatever
+    /// part was done (<paramref name="undoIfFailed"/>), it is rolled back too.
+    /// </summary>
+    public async Task RunAsync(string action, Func<Task> run, Func<Task>? undo, bool undoIfFailed = false)
     {
         FailedAction = action;
         if (beforeAction is not null) await beforeAction(action).ConfigureAwait(false);
-        await run().ConfigureAwait(false);
+        try
+        {
+            await run().ConfigureAwait(false);
+        }
+        catch when (undoIfFailed && undo is not null)
+        {
+            _done.Push((action, undo));
+            throw;
+        }
         if (undo is not null) _done.Push((action, undo));
         FailedAction = null;
     }

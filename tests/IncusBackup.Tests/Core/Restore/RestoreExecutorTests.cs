@@ -393,9 +393,7 @@ public sealed class RestoreExecutorTests : IDisposable
         Assert.Equal(InstanceStatus.Running, running.Status);
     }
 
-    [Fact(Skip = "bug: a 'repoint' that fails after updating some users registers no undo (UndoLog.RunAsync pushes it only on success; "
-        + "VolumeRestoreStrategy.cs:72 updates users one by one), so c1 stays on the restored volume, follows it to v1-ibnew when the swap is "
-        + "undone, is started on it, and the upload undo deletes it; the error still says every step was rolled back")]
+    [Fact]
     public async Task VolumeReplace_WhoseRepointFailsForTheSecondUser_PutsTheFirstUserBackOnTheOriginal()
     {
         _f.Server = new DeviceScanningIncus(_f.Incus);
