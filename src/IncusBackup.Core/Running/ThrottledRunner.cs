@@ -66,8 +66,8 @@ public static class ThrottledRunner
             finally
             {
                 gate.Release();
-                var finished = Interlocked.Increment(ref done);
-                Post(() => observer.ItemDone(slot, label, finished, items.Count));
+                // Counted where it is delivered, so the host sees 1, 2, 3... even when workers finish together.
+                Post(() => observer.ItemDone(slot, label, ++done, items.Count));
             }
         }, CancellationToken.None)).ToArray();
 
