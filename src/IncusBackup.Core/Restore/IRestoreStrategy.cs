@@ -52,8 +52,15 @@ internal interface IRestoreStrategy
     IEnumerable<SwapAction> AfterSwap(RestoreTarget target, string retiredName);
 }
 
-/// <summary>A target that exists: whether it runs, and the running instances (project/name) a swap must stop and start again.</summary>
-internal sealed record ExistingTarget(bool Running, IReadOnlyList<string> RunningUsers);
+/// <summary>
+/// A target that exists: whether it runs, the running instances (project/name) a swap must stop and start again, and
+/// which of those are ephemeral (Incus deletes an ephemeral instance when it stops).
+/// </summary>
+internal sealed record ExistingTarget(bool Running, IReadOnlyList<string> RunningUsers, IReadOnlyCollection<string> Ephemeral)
+{
+    public static ExistingTarget Of(bool running, IEnumerable<IncusInstance> users) =>
+        new(running, users.Select(i => $"{i.Project}/{i.Name}").ToList(), users.Where(i => i.Ephemeral).Select(i => $"{i.Project}/{i.Name}").ToHashSet());
+}
 
 /// <summary>One extra action of a swap, with its undo; <paramref name="UndoIfFailed"/> when the undo also repairs a half-done run.</summary>
 internal sealed record SwapAction(string Name, Func<CancellationToken, Task> Run, Func<Task> Undo, bool UndoIfFailed = false);

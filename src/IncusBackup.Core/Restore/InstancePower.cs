@@ -43,6 +43,17 @@ internal static class InstancePower
         }
     }
 
+    /// <summary>Sets or clears the ephemeral flag (live: Incus allows it on a running instance).</summary>
+    public static async Task SetEphemeralAsync(IIncusServer server, string project, string name, bool ephemeral, CancellationToken ct)
+    {
+        var instance = await server.Instances.TryGetAsync(project, name, ct).ConfigureAwait(false)
+            ?? throw new IncusApiException(404, $"Instance {project}/{name} not found");
+        if (instance.Ephemeral == ephemeral) return;
+        var update = instance.ToUpdate();
+        update.Ephemeral = ephemeral;
+        await server.Instances.UpdateAsync(project, name, update, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Deletes an instance (stopping it by force first); one already gone is fine. Never cancelled: this is cleanup.</summary>
     public static async Task DeleteAsync(IIncusServer server, string project, string name)
     {

@@ -58,7 +58,7 @@ internal sealed class InstanceRestoreStrategy(IIncusServer server) : IRestoreStr
     {
         var existing = await server.Instances.TryGetAsync(target.Project, target.Name, ct).ConfigureAwait(false);
         if (existing is null) return null;
-        return existing.IsActive ? new ExistingTarget(true, [target.ToString()]) : new ExistingTarget(false, []);
+        return ExistingTarget.Of(existing.IsActive, existing.IsActive ? [existing] : []);
     }
 
     public async Task<bool> ExistsAsync(RestoreTarget target, CancellationToken ct) =>

@@ -33,6 +33,9 @@ public sealed class RestorePlan
     /// <summary>Running instances that are stopped while the target is swapped, then started again.</summary>
     public IReadOnlyList<string> AffectedInstances { get; init; } = [];
 
+    /// <summary>The affected instances that are ephemeral: kept from being deleted by the stop, and made ephemeral again once started.</summary>
+    public IReadOnlyCollection<string> EphemeralInstances { get; init; } = [];
+
     /// <summary>The target instance itself is running now (started again after a replace).</summary>
     public bool TargetRunning { get; init; }
 

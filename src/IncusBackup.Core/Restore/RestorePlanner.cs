@@ -68,6 +68,7 @@ public sealed class RestorePlanner(IIncusServer server)
             TargetExists = existing is not null,
             TargetRunning = existing?.Running == true,
             AffectedInstances = existing?.RunningUsers ?? [],
+            EphemeralInstances = existing?.Ephemeral ?? [],
             Mapping = mapping,
             NeedsRewrite = needsRewrite,
             Skip = skip,
@@ -114,8 +115,16 @@ public sealed class RestorePlanner(IIncusServer server)
         foreach (var instance in plan.AffectedInstances)
         {
             var (project, name) = Split(instance);
+            var ephemeral = plan.EphemeralInstances.Contains(instance);
             steps.Add(new RestoreStep("Stop instance", instance, async step =>
             {
+                // Incus deletes an ephemeral instance when it stops: keep it, for the swap and for a rollback.
+                if (ephemeral)
+                {
+                    await step.Log.RunAsync("keep",
+                        () => InstancePower.SetEphemeralAsync(server, project, name, false, step.Cancellation),
+                        () => InstancePower.SetEphemeralAsync(server, project, name, true, CancellationToken.None)).ConfigureAwait(false);
+                }
                 await step.Log.RunAsync("stop",
                     () => InstancePower.StopAsync(server, project, name, step.Reporter, step.Cancellation),
                     () => InstancePower.StartAsync(server, project, name, CancellationToken.None)).ConfigureAwait(false);
@@ -138,7 +147,9 @@ public sealed class RestorePlanner(IIncusServer server)
         foreach (var instance in startAgain)
         {
             var (project, name) = Split(instance);
-            steps.Add(StartStep(project, name, undo: true));
+            // The restored instance brings its own ephemeral flag; an instance that only used the volume gets its own back.
+            var ephemeral = plan.EphemeralInstances.Contains(instance) && instance != target.ToString();
+            steps.Add(StartStep(project, name, undo: true, ephemeral));
         }
         steps.Add(new RestoreStep($"Delete original {strategy.Noun}", $"{prefix}/{retired}", async step =>
         {
@@ -155,13 +166,19 @@ public sealed class RestorePlanner(IIncusServer server)
         return steps;
     }
 
-    private RestoreStep StartStep(string project, string name, bool undo) =>
+    private RestoreStep StartStep(string project, string name, bool undo, bool ephemeral = false) =>
         new("Start instance", $"{project}/{name}", async step =>
         {
             await step.Log.RunAsync("start",
                 () => InstancePower.StartAsync(server, project, name, step.Cancellation),
                 undo ? () => InstancePower.StopAsync(server, project, name, step.Reporter, CancellationToken.None) : null).ConfigureAwait(false);
             step.Started.Add($"{project}/{name}");
+            if (ephemeral)
+            {
+                await step.Log.RunAsync("ephemeral",
+                    () => InstancePower.SetEphemeralAsync(server, project, name, true, step.Cancellation),
+                    () => InstancePower.SetEphemeralAsync(server, project, name, false, CancellationToken.None)).ConfigureAwait(false);
+            }
         });
 
     /// <summary>

@@ -46,8 +46,7 @@ internal sealed class VolumeRestoreStrategy(IIncusServer server) : IRestoreStrat
                 target.ToString(),
                 "Restore it beside the original with -NewName and point the profile at the copy, or remove the device from the profile first.");
         }
-        var users = await server.RunningUsersAsync(existing, target.Project, ct).ConfigureAwait(false);
-        return new ExistingTarget(false, users.Select(i => $"{i.Project}/{i.Name}").ToList());
+        return ExistingTarget.Of(false, await server.RunningUsersAsync(existing, target.Project, ct).ConfigureAwait(false));
     }
 
     public async Task<bool> ExistsAsync(RestoreTarget target, CancellationToken ct) =>

@@ -9,8 +9,9 @@ namespace IncusBackup.Tests.Fakes;
 /// profiles, networks, server-side backups and imported archives; every change is logged in <see cref="Calls"/>
 /// ("rename instance p/a b"), and <see cref="FailOn"/> makes a chosen call fail as the real server would.
 /// Behaviours it copies from Incus 6.0.4: imports arrive stopped, a running instance cannot be renamed or
-/// deleted, a volume used by a running instance cannot be renamed, renaming a volume repoints the devices of
-/// its (stopped) users, operations are waited for through <see cref="IOperationsApi"/>.
+/// deleted, an ephemeral instance is deleted when it stops, a volume used by a running instance cannot be renamed,
+/// renaming a volume repoints the devices of its (stopped) users, operations are waited for through
+/// <see cref="IOperationsApi"/>.
 /// </summary>
 internal sealed class InMemoryIncus : IIncusServer
 {
@@ -178,11 +179,20 @@ internal sealed class InMemoryIncus : IIncusServer
             {
                 InstanceAction.Start or InstanceAction.Unfreeze => InstanceStatus.Running,
                 InstanceAction.Stop when instance.Status == InstanceStatus.Stopped => throw IncusApiException.OperationFailed("The instance is already stopped"),
+                InstanceAction.Stop when instance.Ephemeral => DeleteEphemeral(instance),
                 InstanceAction.Stop => InstanceStatus.Stopped,
                 InstanceAction.Freeze => InstanceStatus.Frozen,
                 _ => instance.Status,
             };
             return Task.CompletedTask;
+        }
+
+        /// <summary>Incus deletes an ephemeral instance when it stops.</summary>
+        private string DeleteEphemeral(IncusInstance instance)
+        {
+            lock (server._sync) server.InstanceList.Remove(instance);
+            server.Calls.Enqueue($"ephemeral {instance.Project}/{instance.Name} deleted");
+            return InstanceStatus.Stopped;
         }
 
         public Task RenameAsync(string project, string name, string newName, CancellationToken ct)
@@ -200,6 +210,7 @@ internal sealed class InMemoryIncus : IIncusServer
         {
             var instance = server.FindInstance(project, name) ?? throw NotFound("Instance");
             server.Record($"update instance {project}/{name}");
+            instance.Ephemeral = update.Ephemeral;
             instance.Devices = update.Devices;
             instance.Config = update.Config;
             instance.Profiles = update.Profiles;

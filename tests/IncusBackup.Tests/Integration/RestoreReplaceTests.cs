@@ -98,6 +98,32 @@ public sealed class RestoreReplaceTests(RestoreScenario scenario) : IClassFixtur
     }
 
     [IncusFact]
+    public void ReplaceRunningEphemeralInstance_WithForce_ReplacesIt_InsteadOfLosingItToTheStop()
+    {
+        Incus.Incus("launch", IncusProjectFixture.DefaultImage, "eph", "--ephemeral");
+        try
+        {
+            Incus.WriteFile("eph", "/root/e.bin", [1, 2, 3]);
+            using var ps = PowerShellSession.Create(nonInteractive: true);
+            Run(ps, "Backup-IncusInstance -Name eph -Project $P -Target $T").AssertNoErrors();
+            Incus.WriteFile("eph", "/root/e.bin", [9, 9]);
+
+            var result = Run(ps, "Restore-IncusInstance -Name eph -Project $P -Target $T -Replace -Force");
+
+            result.AssertNoErrors();
+            Assert.Equal("Replaced", Prop<object>(Assert.Single(result.Output), "Action").ToString());
+            Assert.Equal("Running", Incus.InstanceState("eph"));
+            Assert.Equal([1, 2, 3], Incus.ReadFile("eph", "/root/e.bin"));
+            Assert.True(scenario.Instance(scenario.Project, "eph").GetProperty("ephemeral").GetBoolean());
+            Assert.DoesNotContain(Incus.ListInstances(), n => n.Contains("-ib", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Incus.Incus("delete", "-f", "eph");
+        }
+    }
+
+    [IncusFact]
     public void ReplaceVolumeAttachedThroughAProfile_IsRefusedUpFront_AndNothingChanges()
     {
         Incus.CreateVolume("default", "pv");
