@@ -9,26 +9,13 @@ using Xunit;
 namespace IncusBackup.Tests.Core.Incus;
 
 /// <summary>Uploading an archive to create an instance or a custom volume: headers, exact body, returned operation, errors.</summary>
-public sealed class BackupImportTests : IDisposable
+public sealed class BackupImportTests : FakeServerTest
 {
-    private readonly FakeIncusServer _server = new();
-    private readonly IIncusServer _client;
     private readonly ConcurrentQueue<Received> _received = new();
 
     // The fake reads POST bodies as UTF-8 text, so the payload keeps to ASCII (every byte value 0-127) to come back exact.
     // Larger than the 1 MiB copy buffer of the upload, and not a multiple of it.
     private readonly byte[] _archive = Enumerable.Range(0, (3 << 20) + 4321).Select(i => (byte)((i * 31 + i / 977) & 0x7F)).ToArray();
-
-    public BackupImportTests()
-    {
-        _client = FakeReplies.Connect(_server);
-    }
-
-    public void Dispose()
-    {
-        _client.Dispose();
-        _server.Dispose();
-    }
 
     private sealed record Received(string PathAndQuery, string? ContentType, string? ContentLength, string? TransferEncoding, string? Name, string? Pool, string Body);
 

@@ -7,22 +7,8 @@ using Xunit;
 namespace IncusBackup.Tests.Core.Incus;
 
 /// <summary>The transport's envelopes against the fake HTTP server: sync answers, error answers, answers that are not JSON, and GET /1.0.</summary>
-public sealed class IncusTransportTests : IDisposable
+public sealed class IncusTransportTests : FakeServerTest
 {
-    private readonly FakeIncusServer _server = new();
-    private readonly IIncusServer _client;
-
-    public IncusTransportTests()
-    {
-        _client = FakeReplies.Connect(_server);
-    }
-
-    public void Dispose()
-    {
-        _client.Dispose();
-        _server.Dispose();
-    }
-
     [Fact]
     public async Task FakeServer_SyncEnvelope_IsDeserializedFromSnakeCase()
     {

@@ -9,22 +9,8 @@ using Xunit;
 namespace IncusBackup.Tests.Core.Incus;
 
 /// <summary>What the instance calls put on the wire (method, escaped path, project, body) and how they wait.</summary>
-public sealed class InstancesApiTests : IDisposable
+public sealed class InstancesApiTests : FakeServerTest
 {
-    private readonly FakeIncusServer _server = new();
-    private readonly IIncusServer _client;
-
-    public InstancesApiTests()
-    {
-        _client = FakeReplies.Connect(_server);
-    }
-
-    public void Dispose()
-    {
-        _client.Dispose();
-        _server.Dispose();
-    }
-
     [Fact]
     public async Task FakeServer_Rename_PostsTheNewNameAndWaitsForTheOperation()
     {

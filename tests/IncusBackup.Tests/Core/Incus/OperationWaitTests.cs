@@ -10,22 +10,9 @@ namespace IncusBackup.Tests.Core.Incus;
 /// Operations.WaitAsync against the /wait quirks of docs/incus-api.md §0: every answer comes as HTTP 200, a timeout is
 /// an error envelope "context deadline exceeded", a failure is an error envelope, and a forgotten operation is a 404.
 /// </summary>
-public sealed class OperationWaitTests : IDisposable
+public sealed class OperationWaitTests : FakeServerTest
 {
     private const string Op = "/1.0/operations/op-x";
-    private readonly FakeIncusServer _server = new();
-    private readonly IIncusServer _client;
-
-    public OperationWaitTests()
-    {
-        _client = FakeReplies.Connect(_server);
-    }
-
-    public void Dispose()
-    {
-        _client.Dispose();
-        _server.Dispose();
-    }
 
     [Fact]
     public async Task FakeServer_WaitTimesOutOnce_ProgressGetsTheOperation_ThenTheNextWaitSucceeds()

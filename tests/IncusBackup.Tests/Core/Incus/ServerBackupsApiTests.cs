@@ -12,7 +12,7 @@ namespace IncusBackup.Tests.Core.Incus;
 /// The server-side backups of instances and custom volumes: the create request each family spells its own way,
 /// delete that tolerates a missing backup, Range downloads, and the streamed export of direct_backup.
 /// </summary>
-public sealed class ServerBackupsApiTests : IDisposable
+public sealed class ServerBackupsApiTests : FakeServerTest
 {
     private static readonly DateTimeOffset Expiry = new(2026, 5, 6, 7, 8, 9, TimeSpan.Zero);
     private static readonly ServerBackupRequest FullRequest = new()
@@ -20,20 +20,7 @@ public sealed class ServerBackupsApiTests : IDisposable
         Name = "incusbackup-1", ExpiresAt = Expiry, WithoutSnapshots = true, Optimized = true, Compression = "zstd",
     };
 
-    private readonly FakeIncusServer _server = new();
-    private readonly IIncusServer _client;
     private readonly byte[] _file = Enumerable.Range(0, 1000).Select(i => (byte)(i * 7)).ToArray();
-
-    public ServerBackupsApiTests()
-    {
-        _client = FakeReplies.Connect(_server);
-    }
-
-    public void Dispose()
-    {
-        _client.Dispose();
-        _server.Dispose();
-    }
 
     private void AnswerAsync(string method, string pathAndQuery) =>
         _server.Handlers.Add(async (ctx, _) =>

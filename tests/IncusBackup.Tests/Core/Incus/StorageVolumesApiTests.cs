@@ -1,27 +1,12 @@
 using System.Text.Json.Nodes;
-using IncusBackup.Incus;
 using IncusBackup.Tests.Fakes;
 using Xunit;
 
 namespace IncusBackup.Tests.Core.Incus;
 
 /// <summary>Custom volume listings: snapshots and non-custom volumes left out, snapshot names without their volume prefix.</summary>
-public sealed class StorageVolumesApiTests : IDisposable
+public sealed class StorageVolumesApiTests : FakeServerTest
 {
-    private readonly FakeIncusServer _server = new();
-    private readonly IIncusServer _client;
-
-    public StorageVolumesApiTests()
-    {
-        _client = FakeReplies.Connect(_server);
-    }
-
-    public void Dispose()
-    {
-        _client.Dispose();
-        _server.Dispose();
-    }
-
     private static JsonObject Volume(string name, string type = "custom", string createdAt = "2026-01-01T00:00:00Z") => new()
     {
         ["name"] = name, ["type"] = type, ["content_type"] = "filesystem", ["config"] = new JsonObject(),
