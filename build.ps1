@@ -5,11 +5,12 @@
 .DESCRIPTION
     Build      dotnet build (Release); the importable module lands in ./module/IncusBackup.
     Test       scripts/test.sh: unit, cmdlet and integration tests (integration needs a local incusd).
-    QuickStart scripts/setup-incus.sh (installs and starts Incus if needed; needs root), Build, then backs up a
-               small demo container into ./quickstart-repo and lists the result.
+    QuickStart Build, then backs up a small demo container into ./quickstart-repo, restores it beside the
+               original as demo-restored, checks the file came back and lists the backups. Needs a running Incus
+               (scripts/quickstart.sh installs Incus and pwsh first, then runs this).
     Only core PowerShell and .NET calls are used, so this also runs in minimal hosts of the PowerShell engine.
 .EXAMPLE
-    sudo pwsh ./build.ps1 -Task QuickStart
+    pwsh ./build.ps1 -Task QuickStart
 #>
 [CmdletBinding()]
 param(
@@ -36,17 +37,32 @@ switch ($Task) {
     'Build' { Invoke-Build }
     'Test' { Invoke-Native bash @([System.IO.Path]::Combine($root, 'scripts', 'test.sh')) }
     'QuickStart' {
-        Invoke-Native bash @([System.IO.Path]::Combine($root, 'scripts', 'setup-incus.sh'))
         Invoke-Build
         # A small running container with a file worth keeping.
         & incus info demo *> $null
         if ($LASTEXITCODE -ne 0) {
-            Invoke-Native incus @('launch', 'busybox-test', 'demo')
-            Invoke-Native incus @('exec', 'demo', '--', 'sh', '-c', 'echo "hello from demo" > /root/hello.txt')
+            Invoke-Native incus @('launch', 'busybox-test', 'demo', '--quiet')
         }
+        $hello = "hello from demo, $([DateTime]::UtcNow.ToString('u'))"
+        Invoke-Native incus @('exec', 'demo', '--', 'sh', '-c', "echo '$hello' > /root/hello.txt")
+
         Import-Module ([System.IO.Path]::Combine($root, 'module', 'IncusBackup')) -Force
         $repository = 'dir:' + [System.IO.Path]::Combine($root, 'quickstart-repo')
-        Backup-IncusInstance -Name demo -Target $repository -Verbose
-        Get-IncusBackup -Target $repository
+
+        '== Back up the running container "demo"'
+        $backup = Backup-IncusInstance -Name demo -Target $repository
+        $backup | Format-List Name, Version, Size, Compression, Consistency, Location | Out-String | Write-Host
+
+        '== Restore it beside the original as "demo-restored", started'
+        Restore-IncusInstance -InputObject $backup -NewName demo-restored -Replace -Force -Start | Format-Table | Out-String | Write-Host
+
+        '== The file, read back from the restored container'
+        $restored = (& incus exec demo-restored -- cat /root/hello.txt) -join "`n"
+        "demo-restored:/root/hello.txt = $restored"
+        if ($restored -ne $hello) { throw "The restored file differs from the original: '$restored' instead of '$hello'." }
+
+        '== Every backup in the repository'
+        Get-IncusBackup -Target $repository | Format-Table | Out-String | Write-Host
+        'Quick start done: demo was backed up and restored as demo-restored. Remove them with: incus delete -f demo demo-restored'
     }
 }

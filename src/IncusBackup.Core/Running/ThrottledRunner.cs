@@ -49,6 +49,12 @@ public static class ThrottledRunner
             {
                 return;
             }
+            if (token.IsCancellationRequested)
+            {
+                // A waiter can be granted the gate by a release that raced with the cancellation: start nothing new.
+                gate.Release();
+                return;
+            }
             try
             {
                 reporter.Progress(new ItemProgress(label, "Starting", 0, null));
