@@ -8,7 +8,6 @@
     QuickStart Build, then backs up a small demo container into ./quickstart-repo, restores it beside the
                original as demo-restored, checks the file came back and lists the backups. Needs a running Incus
                (scripts/quickstart.sh installs Incus and pwsh first, then runs this).
-    Only core PowerShell and .NET calls are used, so this also runs in minimal hosts of the PowerShell engine.
 .EXAMPLE
     pwsh ./build.ps1 -Task QuickStart
 #>

@@ -55,7 +55,6 @@ done
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
-PWSHLITE=tools/PwshLite/bin/Release/net10.0/PwshLite.dll
 MODULE=./module/IncusBackup
 INCUS_DIR=${INCUS_DIR:-/var/lib/incus}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
@@ -173,7 +172,7 @@ measure() {
 }
 
 # ---------------------------------------------------------------------------------------------- sections
-PWSH=(dotnet "$PWSHLITE" -Command)
+PWSH=(pwsh -NoProfile -NonInteractive -Command)
 
 # The backup cases, by index (0..BACKUP_CASES-1).
 BACKUP_CASES=7
@@ -275,8 +274,8 @@ write_report() {
         echo
         echo "## Results"
         echo
-        echo "Wall time = client process start to exit (\`/usr/bin/time %e\`). The module rows run inside PwshLite (the"
-        echo "PowerShell engine hosted in a .NET console app), so they **include .NET + PowerShell start-up and"
+        echo "Wall time = client process start to exit (\`/usr/bin/time %e\`). The module rows run in a fresh \`pwsh\`"
+        echo "$(pwsh -NoProfile -Command '$PSVersionTable.PSVersion.ToString()'), so they **include pwsh start-up and"
         echo "Import-Module**; the last row measures that alone (median ${startup:-?} s), and *excl. start-up* subtracts it."
         echo "Peak RSS = max resident set of the client process (\`%M\`), not of incusd. Output = size of the backup file"
         echo "(the module also writes a manifest, checksums and repository metadata, a few KiB). Server peak = largest"
@@ -337,7 +336,8 @@ if ((BUILD)); then
     log "building (Release)"
     dotnet build IncusBackup.PowerShell.sln -c Release -nologo -v quiet >&2
 fi
-[[ -f $PWSHLITE ]] || die "$PWSHLITE missing (build without --no-build)"
+PATH="$PATH:$(bash scripts/setup-pwsh.sh)"
+command -v pwsh >/dev/null || die "pwsh is missing (scripts/setup-pwsh.sh installs it)"
 [[ -f module/IncusBackup/IncusBackup.psd1 ]] || die "module/IncusBackup missing (build without --no-build)"
 
 for s in ${SECTIONS//,/ }; do

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Builds everything and runs every test: engine unit tests, cmdlet tests in a hosted PowerShell runspace, and
-# integration tests against the local incusd, with line and branch coverage of the engine (IncusBackup.Core,
-# at least 80% of lines). With CI=true an unreachable Incus fails the integration tests instead of skipping them.
-# Extra arguments go to `dotnet test` (e.g. --filter FullyQualifiedName~Restore; the coverage floor then only warns).
-# The last line is "N passed, N failed".
+# Builds everything and runs every test: xunit (engine unit tests, cmdlet tests in a hosted runspace, integration
+# tests against the local incusd) with line and branch coverage of the engine (IncusBackup.Core, at least 80% of
+# lines), then the Pester suite in real pwsh (tests/pester: what users see). With CI=true an unreachable Incus fails
+# the integration tests instead of skipping them. Extra arguments go to `dotnet test` (e.g. --filter
+# FullyQualifiedName~Restore; the coverage floor then only warns, and Pester is skipped).
+# The last line is "N passed, N failed", over xunit and Pester together.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 min_line_coverage=80
 
+PATH="$PATH:$(bash scripts/setup-pwsh.sh)"
+export PATH
 dotnet build IncusBackup.PowerShell.sln -c Release -nologo -v quiet
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -36,6 +39,16 @@ else
     echo "No coverage report was written." >&2
     status=1
 fi
-echo "skipped: ${skipped:-0}"
-echo "${passed:-0} passed, ${failed:-0} failed"
+echo "xunit: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+
+pester_passed=0 pester_failed=0
+if [ $# -eq 0 ]; then
+    pwsh -NoProfile -NonInteractive -File tests/pester/Invoke-PesterSuite.ps1 | tee "$work/pester" || status=1
+    summary=$(grep -a '^Pester: ' "$work/pester" | tail -n 1)
+    pester_passed=$(sed -n 's/^Pester: \([0-9]*\) passed.*/\1/p' <<<"$summary")
+    pester_failed=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$summary")
+    if [ -z "$summary" ]; then echo "Pester did not report a summary." >&2; status=1; pester_failed=1; fi
+    echo "$summary"
+fi
+echo "$(( ${passed:-0} + ${pester_passed:-0} )) passed, $(( ${failed:-0} + ${pester_failed:-0} )) failed"
 exit "$status"

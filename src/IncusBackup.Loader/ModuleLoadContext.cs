@@ -4,41 +4,49 @@ using System.Runtime.Loader;
 namespace IncusBackup.Loader;
 
 /// <summary>
-/// Loads the module's cmdlets, engine and third-party dependencies (YamlDotNet, ZstdSharp) from bin/ into a
-/// private AssemblyLoadContext, so another module that loaded a different version of the same library into
-/// the shared context never breaks this one, and we never break it. This tiny assembly is the only one loaded
-/// into PowerShell's default context; IncusBackup.psm1 calls <see cref="Initialize"/>.
+/// Keeps the module's engine and its third-party dependencies (YamlDotNet, ZstdSharp) in a private
+/// AssemblyLoadContext, so another module that loaded a different version of the same library into PowerShell's
+/// shared context never breaks this one, and we never break it. The cmdlets and the model types scripts name
+/// (<c>[IncusBackup.BackupRecord]</c>) stay in the default context, where scripts can resolve them. The cmdlets
+/// reference the engine by name; the default context cannot find it (it lies in bin/engine/), asks
+/// <see cref="AssemblyLoadContext.Resolving"/>, and this context answers. IncusBackup.psm1 calls
+/// <see cref="Initialize"/> before importing the cmdlets.
 /// </summary>
 public sealed class ModuleLoadContext : AssemblyLoadContext
 {
     private static readonly object Sync = new();
     private static ModuleLoadContext? _instance;
 
-    private readonly string _binFolder;
-    private readonly Assembly _cmdletAssembly;
+    private readonly string _engineFolder;
 
-    private ModuleLoadContext(string binFolder)
+    private ModuleLoadContext(string engineFolder)
         : base("IncusBackup", isCollectible: false)
     {
-        _binFolder = binFolder;
-        _cmdletAssembly = LoadFromAssemblyPath(Path.Combine(binFolder, "IncusBackup.PowerShell.dll"));
+        _engineFolder = engineFolder;
     }
 
-    /// <summary>Returns the cmdlet assembly, loading it (once per process) from the bin folder beside this file.</summary>
-    public static Assembly Initialize()
+    /// <summary>Creates the context (once per process) and has the default context ask it for the engine.</summary>
+    /// <returns>The folder of the cmdlet assembly, to import.</returns>
+    public static string Initialize()
     {
         lock (Sync)
         {
-            _instance ??= new ModuleLoadContext(Path.Combine(Path.GetDirectoryName(typeof(ModuleLoadContext).Assembly.Location)!, "bin"));
-            return _instance._cmdletAssembly;
+            var bin = Path.Combine(Path.GetDirectoryName(typeof(ModuleLoadContext).Assembly.Location)!, "bin");
+            if (_instance is null)
+            {
+                _instance = new ModuleLoadContext(Path.Combine(bin, "engine"));
+                Default.Resolving += (_, name) => _instance.FromEngineFolder(name);
+            }
+            return bin;
         }
     }
 
-    protected override Assembly? Load(AssemblyName assemblyName)
+    /// <summary>Everything the engine needs that is in bin/engine/ loads here; the rest (model, PowerShell, .NET) is shared.</summary>
+    protected override Assembly? Load(AssemblyName assemblyName) => FromEngineFolder(assemblyName);
+
+    private Assembly? FromEngineFolder(AssemblyName name)
     {
-        // PowerShell's own assemblies must come from the shared context, or the cmdlet types would not be PowerShell's.
-        if (assemblyName.Name is "System.Management.Automation" or "Microsoft.PowerShell.CoreCLR.Eventing") return null;
-        var path = Path.Combine(_binFolder, assemblyName.Name + ".dll");
+        var path = Path.Combine(_engineFolder, name.Name + ".dll");
         return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
     }
 }

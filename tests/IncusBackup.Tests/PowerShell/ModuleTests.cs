@@ -41,20 +41,27 @@ public sealed class ModuleTests : IDisposable
         Assert.Contains(about.Output, o => o?.ToString()?.Contains("about_IncusBackup", StringComparison.Ordinal) == true);
     }
 
+    /// <summary>
+    /// The module's layout: cmdlets and model types next to each other, the engine and its dependencies apart (the
+    /// load contexts themselves are checked in a clean pwsh by tests/pester/Module.Tests.ps1: this test host has the
+    /// engine loaded already).
+    /// </summary>
     [Fact]
-    public void ThirdPartyDependencies_LoadInTheModulesOwnContext()
+    public void ModelTypesResolveFromScripts_AndTheEngineLiesApartFromTheCmdlets()
     {
         var result = _ps.Invoke("""
             $recordType = (Get-Command Restore-IncusInstance).Parameters['InputObject'].ParameterType.GetElementType()
-            [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($recordType.Assembly).Name
-            [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext((Get-Command Get-IncusBackup).ImplementingType.Assembly).Name
-            $private = [System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -eq 'IncusBackup'
-            $private.Assemblies.GetName().Name -contains 'IncusBackup.Core'
+            $recordType -eq [IncusBackup.BackupRecord]
+            [IncusBackup.Bytes]::Format(1536)
             """);
         result.AssertNoErrors();
-        Assert.Equal(["IncusBackup", "IncusBackup", "True"], result.Output.Select(o => o.ToString()));
-        Assert.True(File.Exists(RepositoryRoot.Combine("module", "IncusBackup", "bin", "YamlDotNet.dll")));
-        Assert.False(File.Exists(RepositoryRoot.Combine("module", "IncusBackup", "YamlDotNet.dll")));
+        Assert.Equal(["True", "1.5 KiB"], result.Output.Select(o => o.ToString()));
+        foreach (var engine in new[] { "IncusBackup.Core.dll", "YamlDotNet.dll", "ZstdSharp.dll" })
+        {
+            Assert.True(File.Exists(RepositoryRoot.Combine("module", "IncusBackup", "bin", "engine", engine)), engine);
+            Assert.False(File.Exists(RepositoryRoot.Combine("module", "IncusBackup", "bin", engine)), engine);
+        }
+        Assert.True(File.Exists(RepositoryRoot.Combine("module", "IncusBackup", "bin", "IncusBackup.Model.dll")));
     }
 
     [IncusFact]

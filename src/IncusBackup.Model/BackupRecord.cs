@@ -51,8 +51,5 @@ public sealed class BackupRecord
     /// <summary>The repository this record lives in, as a target string (dir:/path).</summary>
     public required string Repository { get; init; }
 
-    /// <summary>What the backup is of.</summary>
-    public Repository.ResourceKey Resource => new(Kind, Project, Kind == BackupKind.Volume ? Pool : null, Name);
-
     public override string ToString() => $"{Kind} {Project}/{(Pool is null || Kind == BackupKind.Instance ? "" : Pool + "/")}{Name}@{Version}";
 }
