@@ -16,6 +16,7 @@ public sealed class GetIncusBackupCommand : RepositoryCmdlet
     /// <summary>Resource names; wildcards allowed. For volumes "pool/name" works too.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(Completers.BackupNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = [];
 
@@ -25,6 +26,7 @@ public sealed class GetIncusBackupCommand : RepositoryCmdlet
 
     /// <summary>One version (YYYYMMDDThhmmssZ).</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completers.BackupVersionCompleter))]
     public string? Version { get; set; }
 
     /// <summary>Only the newest backup of each resource.</summary>

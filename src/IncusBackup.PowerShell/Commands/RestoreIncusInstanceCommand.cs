@@ -11,10 +11,10 @@ namespace IncusBackup.PowerShell.Commands;
 [OutputType(typeof(RestoreResult))]
 public sealed class RestoreIncusInstanceCommand : RestoreCmdlet
 {
-    /// <summary>Instance names as backed up (wildcards allowed).</summary>
+    /// <summary>Instance names as backed up (wildcards allowed); completion offers the backups in the repository.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameSet)]
     [SupportsWildcards]
-    [ArgumentCompleter(typeof(InstanceNameCompleter))]
+    [ArgumentCompleter(typeof(BackupNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = [];
 

@@ -14,7 +14,7 @@ public sealed class RestoreIncusVolumeCommand : RestoreCmdlet
     /// <summary>"pool/name", or "name" with -Pool (wildcards allowed).</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameSet)]
     [SupportsWildcards]
-    [ArgumentCompleter(typeof(VolumeNameCompleter))]
+    [ArgumentCompleter(typeof(BackupNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = [];
 

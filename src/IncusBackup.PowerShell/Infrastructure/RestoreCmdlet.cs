@@ -26,6 +26,7 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
 
     /// <summary>The backup version to restore (YYYYMMDDThhmmssZ); the latest by default.</summary>
     [Parameter(ParameterSetName = ByNameSet)]
+    [ArgumentCompleter(typeof(Completers.BackupVersionCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Version { get; set; }
 
