@@ -14,7 +14,7 @@ public sealed class ResourceSelector(IIncusServer server)
     /// <param name="project">The project, or null for every project.</param>
     public async Task<Selection<InstanceBackupSource>> SelectInstancesAsync(IReadOnlyList<string> patterns, string? project, CancellationToken ct)
     {
-        var instances = await InProjectAsync(project, () => server.Instances.ListAsync(project, ct)).ConfigureAwait(false);
+        var instances = await InProjectAsync(project, () => server.Instances.ListAsync(project, ct), ct).ConfigureAwait(false);
         var (chosen, missing, empty) = Match(instances, patterns, pattern => i => NameMatches(pattern, i.Name), Wildcard.HasWildcards);
         return new Selection<InstanceBackupSource>(
             chosen.OrderBy(i => i.Project, StringComparer.Ordinal).ThenBy(i => i.Name, StringComparer.Ordinal).Select(i => new InstanceBackupSource(i)).ToList(),
@@ -33,7 +33,7 @@ public sealed class ResourceSelector(IIncusServer server)
         var all = new List<VolumeBackupSource>();
         foreach (var p in pools.Where(p => pool is null || p.Name == pool))
         {
-            var volumes = await InProjectAsync(project, () => server.StorageVolumes.ListCustomAsync(project, p.Name, ct)).ConfigureAwait(false);
+            var volumes = await InProjectAsync(project, () => server.StorageVolumes.ListCustomAsync(project, p.Name, ct), ct).ConfigureAwait(false);
             all.AddRange(volumes.Select(v => new VolumeBackupSource(p.Name, v)));
         }
         var (chosen, missing, empty) = Match(all, patterns,
@@ -48,21 +48,42 @@ public sealed class ResourceSelector(IIncusServer server)
             missing, empty);
     }
 
-    /// <summary>Runs a project-scoped list call, turning the server's 404 for an unknown project into ProjectNotFound.</summary>
-    private static async Task<List<T>> InProjectAsync<T>(string? project, Func<Task<List<T>>> list)
+    /// <summary>
+    /// Where each name that matched nothing in the project asked for does exist, for an error that says so:
+    /// name to the projects that have an instance (or volume) of that name.
+    /// </summary>
+    public async Task<Dictionary<string, List<string>>> FindElsewhereAsync(IReadOnlyList<string> names, BackupKind kind, string? pool, CancellationToken ct)
+    {
+        IEnumerable<(string Project, string Name)> everywhere = kind == BackupKind.Instance
+            ? (await server.Instances.ListAsync(null, ct).ConfigureAwait(false)).Select(i => (i.Project, i.Name))
+            : (await SelectVolumesAsync([], pool, null, ct).ConfigureAwait(false)).Targets.Select(v => (v.Project, $"{v.Pool}/{v.Name}"));
+        var found = everywhere.ToList();
+        return names.ToDictionary(n => n, n => found.Where(f => f.Name == n || f.Name.EndsWith("/" + n, StringComparison.Ordinal))
+            .Select(f => f.Project).Distinct().Order(StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>Runs a project-scoped list call; an unknown project is ProjectNotFound (Incus lists an empty one for it).</summary>
+    private async Task<List<T>> InProjectAsync<T>(string? project, Func<Task<List<T>>> list, CancellationToken ct)
     {
         // The project becomes a folder name in the repository: refuse "..", "/" and friends before asking the server.
-        if (project is not null) ResourceName.EnsureSafeSegment(project, "project");
+        if (project is not null)
+        {
+            ResourceName.EnsureSafeSegment(project, "project");
+            if (await server.Projects.TryGetAsync(project, ct).ConfigureAwait(false) is null)
+                throw ProjectNotFound(project, null);
+        }
         try
         {
             return await list().ConfigureAwait(false);
         }
         catch (IncusApiException e) when (e.IsNotFound && project is not null)
         {
-            throw new IncusBackupException(ErrorIds.ProjectNotFound, ErrorKind.NotFound, $"Project '{project}' not found.", project,
-                "List the projects with: incus project list", e);
+            throw ProjectNotFound(project, e);
         }
     }
+
+    private static IncusBackupException ProjectNotFound(string project, Exception? inner) =>
+        new(ErrorIds.ProjectNotFound, ErrorKind.NotFound, $"Project '{project}' not found.", project, "List the projects with: incus project list", inner);
 
     /// <summary>"pool/name", or "name" in the given pool (or any pool).</summary>
     public static (string Pool, string Name) SplitVolumePattern(string pattern, string? pool)

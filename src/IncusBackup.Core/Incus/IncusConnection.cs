@@ -44,7 +44,7 @@ public static class IncusConnection
             recommendedAction: "Start the Incus daemon (incusd), or set INCUS_SOCKET to the path of its unix socket.");
         return new IncusServer(new IncusTransport(UnixSocketHandler(path), new Uri("http://incus/"), "unix://" + path)
         {
-            Trace = options.Trace, WaitPollSeconds = options.WaitPollSeconds,
+            Trace = options.Trace, WaitPollSeconds = options.WaitPollSeconds, SocketPath = path,
         });
     }
 

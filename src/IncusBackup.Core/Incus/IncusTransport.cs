@@ -25,6 +25,9 @@ internal sealed class IncusTransport(HttpMessageHandler handler, Uri baseAddress
     /// <summary>Receives one line per API call (method, path, status, time): the -Debug trace.</summary>
     public Action<string>? Trace { get; init; }
 
+    /// <summary>The unix socket this transport connects to, when it does: a missing one is named in the error.</summary>
+    public string? SocketPath { get; init; }
+
     /// <summary>How long to wait on an operation between progress polls.</summary>
     public int WaitPollSeconds { get; init; } = 2;
 
@@ -195,6 +198,12 @@ internal sealed class IncusTransport(HttpMessageHandler handler, Uri baseAddress
             return new IncusBackupException(ErrorIds.IncusPermissionDenied, ErrorKind.PermissionDenied,
                 $"Permission denied connecting to Incus at {Endpoint}.",
                 recommendedAction: "Run as root or as a member of the incus-admin group.", inner: e);
+        }
+        if (SocketPath is not null && !File.Exists(SocketPath))
+        {
+            return new IncusBackupException(ErrorIds.IncusUnreachable, ErrorKind.ConnectionError,
+                $"There is no Incus socket at {SocketPath} (unix://{SocketPath}): the Incus daemon is not running there.",
+                recommendedAction: "Start incusd (or: systemctl start incus), or point INCUS_SOCKET (or INCUS_DIR) at the socket of the server to use.", inner: e);
         }
         return new IncusBackupException(ErrorIds.IncusUnreachable, ErrorKind.ConnectionError,
             $"Cannot reach the Incus server at {Endpoint}: {e.InnerException?.Message ?? e.Message}",

@@ -22,6 +22,7 @@ public sealed class BackupIncusInstanceCommand : BackupCmdlet<InstanceBackupSour
     public SwitchParameter InstanceOnly { get; set; }
 
     protected override string KindNoun => "instance";
+    protected override BackupKind Kind => BackupKind.Instance;
     protected override string NotFoundErrorId => ErrorIds.InstanceNotFound;
     protected override bool WithoutSnapshots => InstanceOnly;
 

@@ -28,6 +28,7 @@ public sealed class BackupIncusVolumeCommand : BackupCmdlet<VolumeBackupSource>
     public SwitchParameter VolumeOnly { get; set; }
 
     protected override string KindNoun => "volume";
+    protected override BackupKind Kind => BackupKind.Volume;
     protected override string NotFoundErrorId => ErrorIds.VolumeNotFound;
     protected override bool WithoutSnapshots => VolumeOnly;
 

@@ -43,6 +43,8 @@ public abstract class BackupCmdlet<TSource> : RepositoryCmdlet where TSource : I
     /// <summary>"instance" or "volume", for messages.</summary>
     protected abstract string KindNoun { get; }
 
+    protected abstract BackupKind Kind { get; }
+
     protected abstract string NotFoundErrorId { get; }
 
     protected abstract bool WithoutSnapshots { get; }
@@ -57,12 +59,9 @@ public abstract class BackupCmdlet<TSource> : RepositoryCmdlet where TSource : I
     {
         var target = ResolveTarget();
         using var server = ConnectIncus();
-        var selection = SelectOrThrow(new ResourceSelector(server));
-        foreach (var missing in selection.Missing)
-        {
-            WriteError(new IncusBackupException(NotFoundErrorId, ErrorKind.NotFound,
-                $"No {KindNoun} named '{missing}' was found.", missing));
-        }
+        var selector = new ResourceSelector(server);
+        var selection = SelectOrThrow(selector);
+        WriteNotFound(selector, selection.Missing);
         foreach (var pattern in selection.EmptyPatterns)
             WriteWarning($"No {KindNoun} matches '{pattern}'.");
 
@@ -99,6 +98,26 @@ public abstract class BackupCmdlet<TSource> : RepositoryCmdlet where TSource : I
             PipelineStopToken);
     }
 
+    /// <summary>One error per name that matched nothing, saying where else that name exists, if anywhere.</summary>
+    private void WriteNotFound(ResourceSelector selector, IReadOnlyList<(string? Project, string Name)> missing)
+    {
+        if (missing.Count == 0) return;
+        var elsewhere = Await(ct => selector.FindElsewhereAsync(missing.Select(m => m.Name).Distinct().ToList(), Kind, null, ct));
+        foreach (var (project, name) in missing)
+        {
+            var shown = project is null ? name : $"{project}/{name}";
+            var others = elsewhere.GetValueOrDefault(name, []).Where(p => p != project).ToList();
+            WriteError(new IncusBackupException(NotFoundErrorId, ErrorKind.NotFound,
+                others.Count == 0
+                    ? $"No {KindNoun} named '{name}' was found{(project is null ? "" : $" in project '{project}'")}."
+                    : $"No {KindNoun} named '{name}' in project '{project}'; there is one in project {string.Join(", ", others.Select(o => $"'{o}'"))}.",
+                shown,
+                others.Count == 0
+                    ? $"List them with: incus {(Kind == BackupKind.Instance ? "list" : "storage volume list")} --all-projects"
+                    : $"Add -Project {others[0]} (or -AllProjects)."));
+        }
+    }
+
     /// <summary>Records a name from a parameter or the pipeline, with the project and pool bound with it.</summary>
     protected void Request(IEnumerable<string> names, string? pool)
     {
@@ -118,19 +137,23 @@ public abstract class BackupCmdlet<TSource> : RepositoryCmdlet where TSource : I
         }
     }
 
-    private Selection<TSource> SelectOrThrow(ResourceSelector selector)
+    private (IReadOnlyList<TSource> Targets, IReadOnlyList<(string? Project, string Name)> Missing, IReadOnlyList<string> EmptyPatterns) SelectOrThrow(ResourceSelector selector)
     {
-        if (All) return AwaitOrStop(ct => SelectAsync(selector, [], AllProjects ? null : ProjectOrDefault, null, ct));
+        if (All)
+        {
+            var all = AwaitOrStop(ct => SelectAsync(selector, [], AllProjects ? null : ProjectOrDefault, null, ct));
+            return (all.Targets, [], all.EmptyPatterns);
+        }
         var targets = new List<TSource>();
-        var missing = new List<string>();
+        var missing = new List<(string? Project, string Name)>();
         var empty = new List<string>();
         foreach (var group in Requested.GroupBy(r => (r.Project, r.Pool)))
         {
             var selection = AwaitOrStop(ct => SelectAsync(selector, group.Select(r => r.Name).ToList(), group.Key.Project, group.Key.Pool, ct));
             targets.AddRange(selection.Targets.Where(t => !targets.Contains(t)));
-            missing.AddRange(selection.Missing.Select(m => group.Key.Project is null ? m : $"{group.Key.Project}/{m}"));
+            missing.AddRange(selection.Missing.Select(m => (group.Key.Project, m)));
             empty.AddRange(selection.EmptyPatterns);
         }
-        return new Selection<TSource>(targets, missing, empty);
+        return (targets, missing, empty);
     }
 }

@@ -27,6 +27,12 @@ internal sealed class DirectoryRepository : IBackupRepository
     public static DirectoryRepository OpenExisting(string root)
     {
         var full = Path.GetFullPath(root);
+        if (File.Exists(full))
+        {
+            throw new IncusBackupException(ErrorIds.TargetNotFound, ErrorKind.InvalidArgument,
+                $"The backup repository '{full}' is a file, not a folder.", full,
+                "Point -Target (or $env:INCUS_BACKUP_TARGET) at the folder that holds the backups.");
+        }
         if (!System.IO.Directory.Exists(full))
         {
             throw new IncusBackupException(ErrorIds.TargetNotFound, ErrorKind.NotFound,
