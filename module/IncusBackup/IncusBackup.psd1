@@ -6,7 +6,7 @@
     Author               = 'IncusBackup contributors'
     CompanyName          = 'IncusBackup'
     Copyright            = '(c) IncusBackup contributors. MIT License.'
-    Description          = 'Back up and restore an Incus server (instances, custom volumes, images, config) into an auditable repository, through the Incus REST API.'
+    Description          = 'Back up and restore Incus instances (containers and VMs) and custom storage volumes into an auditable, checksummed repository, through the Incus REST API: consistent, streamed and parallel backups; verified, mappable restores with a safe replace.'
     PowerShellVersion    = '7.6'
     FormatsToProcess     = @('IncusBackup.format.ps1xml')
     CmdletsToExport      = @(
@@ -22,7 +22,6 @@
     PrivateData          = @{
         PSData = @{
             Tags       = @('Incus', 'Backup', 'Restore', 'Containers', 'Linux')
-            ProjectUri = 'https://example.invalid/incus-backup'
         }
     }
 }

@@ -34,7 +34,11 @@ public sealed class RestoreExecutor
         try
         {
             foreach (var step in plan.Steps.Where(s => !s.IsCommit))
+            {
+                // Stopping, swapping and starting take seconds each: the progress bar says which is going on.
+                if (step != plan.Steps[0]) reporter.Progress(new ItemProgress(plan.Describe, step.Action, 0, null, step.Target));
                 await step.Run(context).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (plan.IsReplace)
         {
@@ -42,7 +46,10 @@ public sealed class RestoreExecutor
             throw RolledBack(plan, e, log);
         }
         foreach (var step in plan.Steps.Where(s => s.IsCommit))
+        {
+            reporter.Progress(new ItemProgress(plan.Describe, step.Action, 0, null, step.Target));
             await step.Run(context).ConfigureAwait(false);
+        }
 
         reporter.Verbose(plan.IsReplace
             ? $"Replaced {plan.TargetProject}/{plan.TargetName} with {backup}."

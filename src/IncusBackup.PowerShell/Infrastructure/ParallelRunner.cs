@@ -37,12 +37,31 @@ internal sealed class ParallelRunner(IncusCmdlet cmdlet, string activity)
 
         public void Warning(string message) => Write(() => cmdlet.WriteWarning(message));
 
+        /// <summary>When each item's current phase began and how far it was then, to estimate the time left.</summary>
+        private readonly Dictionary<int, (string Phase, DateTime At, long Bytes)> _phases = [];
+
         public void Progress(int slot, string item, ItemProgress progress) => Write(() =>
         {
             var record = new ProgressRecord(ActivityId(slot), item, progress.Status) { ParentActivityId = ParentActivityId };
             if (progress.Percent is { } percent) record.PercentComplete = percent;
+            if (SecondsRemaining(slot, progress) is { } seconds) record.SecondsRemaining = seconds;
             cmdlet.WriteProgress(record);
         });
+
+        /// <summary>From the rate since the phase began; only once it has run long enough for the rate to mean something.</summary>
+        private int? SecondsRemaining(int slot, ItemProgress progress)
+        {
+            var now = DateTime.UtcNow;
+            if (!_phases.TryGetValue(slot, out var phase) || phase.Phase != progress.Phase)
+            {
+                _phases[slot] = (progress.Phase, now, progress.Bytes);
+                return null;
+            }
+            var elapsed = (now - phase.At).TotalSeconds;
+            var done = progress.Bytes - phase.Bytes;
+            if (progress.TotalBytes is not { } total || elapsed < 1 || done <= 0) return null;
+            return (int)Math.Ceiling((total - progress.Bytes) / (done / elapsed));
+        }
 
         public void ItemDone(int slot, string item, int finished, int total) => Write(() =>
         {
