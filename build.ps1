@@ -5,6 +5,10 @@
 .DESCRIPTION
     Build      dotnet build (Release); the importable module lands in ./module/IncusBackup.
     Test       scripts/test.sh: unit, cmdlet and integration tests (integration needs a local incusd).
+    Install    Build, then copies the module to the user's (-Scope CurrentUser, default) or the system's
+               (-Scope AllUsers) module path, so 'Import-Module IncusBackup' works by name.
+    Package    Build, then writes IncusBackup.<version>.nupkg to -OutputPath (default ./out), which PSResourceGet
+               installs: Register-PSResourceRepository -Name local -Uri <folder> -Trusted; Install-PSResource IncusBackup.
     QuickStart Build, then backs up a small demo container into ./quickstart-repo, restores it beside the
                original as demo-restored, checks the file came back and lists the backups. Needs a running Incus
                (scripts/quickstart.sh installs Incus and pwsh first, then runs this).
@@ -13,11 +17,21 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'QuickStart')]
+    [ValidateSet('Build', 'Test', 'Install', 'Package', 'QuickStart')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    # Install: where to.
+    [ValidateSet('CurrentUser', 'AllUsers')]
+    [string] $Scope = 'CurrentUser',
+
+    # Package: the folder the .nupkg goes to.
+    [string] $OutputPath = (Join-Path $PSScriptRoot 'out'),
+
+    # Install, Package: use the module folder as the last build left it.
+    [switch] $NoBuild
 )
 
 $ErrorActionPreference = 'Stop'
@@ -32,8 +46,27 @@ function Invoke-Build {
     Invoke-Native dotnet @('build', [System.IO.Path]::Combine($root, 'IncusBackup.PowerShell.sln'), '-c', $Configuration, '-nologo', '-v', 'quiet')
 }
 
+$moduleDir = [System.IO.Path]::Combine($root, 'module', 'IncusBackup')
+
 switch ($Task) {
     'Build' { Invoke-Build }
+    'Install' {
+        if (-not $NoBuild) { Invoke-Build }
+        $version = (Import-PowerShellDataFile (Join-Path $moduleDir 'IncusBackup.psd1')).ModuleVersion
+        $modules = if ($Scope -eq 'AllUsers') { '/usr/local/share/powershell/Modules' }
+                   else { Join-Path ([Environment]::GetFolderPath('LocalApplicationData')) 'powershell/Modules' }
+        $destination = Join-Path $modules "IncusBackup/$version"
+        if (Test-Path -LiteralPath $destination) { Remove-Item -LiteralPath $destination -Recurse -Force }
+        New-Item -ItemType Directory -Path $destination -Force | Out-Null
+        Copy-Item -Path (Join-Path $moduleDir '*') -Destination $destination -Recurse
+        "Installed IncusBackup $version to $destination"
+    }
+    'Package' {
+        if (-not $NoBuild) { Invoke-Build }
+        New-Item -ItemType Directory -Path $OutputPath -Force | Out-Null
+        Compress-PSResource -Path $moduleDir -DestinationPath $OutputPath
+        Get-ChildItem -LiteralPath $OutputPath -Filter 'IncusBackup.*.nupkg' | ForEach-Object FullName
+    }
     'Test' { Invoke-Native bash @([System.IO.Path]::Combine($root, 'scripts', 'test.sh')) }
     'QuickStart' {
         Invoke-Build
@@ -45,7 +78,7 @@ switch ($Task) {
         $hello = "hello from demo, $([DateTime]::UtcNow.ToString('u'))"
         Invoke-Native incus @('exec', 'demo', '--', 'sh', '-c', "echo '$hello' > /root/hello.txt")
 
-        Import-Module ([System.IO.Path]::Combine($root, 'module', 'IncusBackup')) -Force
+        Import-Module $moduleDir -Force
         $repository = 'dir:' + [System.IO.Path]::Combine($root, 'quickstart-repo')
 
         '== Back up the running container "demo"'
