@@ -50,4 +50,56 @@ function New-TestDirectory {
     $path
 }
 
+# The lines a user reads of formatted text (Out-String, a script's output): without colour sequences, trailing blanks
+# or empty lines.
+function ConvertTo-DisplayLine {
+    param([Parameter(Mandatory, ValueFromPipeline)] [AllowEmptyString()] [string[]] $Text)
+    process {
+        foreach ($block in $Text) {
+            foreach ($line in ($block -replace '\e\[[0-9;?]*[A-Za-z]', '') -split '\r?\n') {
+                $line = $line.TrimEnd()
+                if ($line) { $line }
+            }
+        }
+    }
+}
+
+# The pwsh running the tests, to start scripts with as a scheduler would.
+function Get-PwshPath { (Get-Process -Id $PID).Path }
+
+# Runs a script the way a systemd service does: pwsh -NoProfile -NonInteractive -File, nothing on standard input.
+# Returns the exit code and the lines of standard output and standard error (without colour sequences).
+function Invoke-ScheduledScript {
+    param([Parameter(Mandatory)] [string] $Path, [string[]] $ArgumentList = @())
+    $start = [System.Diagnostics.ProcessStartInfo]::new((Get-PwshPath))
+    foreach ($argument in @('-NoProfile', '-NonInteractive', '-File', $Path) + $ArgumentList) { $start.ArgumentList.Add($argument) }
+    $start.UseShellExecute = $false
+    $start.RedirectStandardInput = $true
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    $process = [System.Diagnostics.Process]::Start($start)
+    try {
+        $process.StandardInput.Close()
+        $stdout = $process.StandardOutput.ReadToEndAsync()
+        $stderr = $process.StandardError.ReadToEndAsync()
+        # A guard against a script that waits for an answer, not a timing expectation.
+        if (-not $process.WaitForExit(300000)) {
+            $process.Kill($true)
+            throw "$Path did not finish within 5 minutes."
+        }
+        $process.WaitForExit()
+        [pscustomobject]@{
+            ExitCode = $process.ExitCode
+            Output   = @($stdout.GetAwaiter().GetResult() | ConvertTo-DisplayLine)
+            Errors   = @($stderr.GetAwaiter().GetResult() | ConvertTo-DisplayLine)
+        }
+    }
+    finally { $process.Dispose() }
+}
+
+# The instances of a project as `incus list` shows them (name, state, addresses, type, snapshots), one CSV line each.
+function Get-IncusListing([string] $Project) {
+    @(Invoke-Incus list --project $Project --format csv) | Sort-Object
+}
+
 Export-ModuleMember -Function *
