@@ -64,15 +64,25 @@ function ConvertTo-DisplayLine {
     }
 }
 
-# The pwsh running the tests, to start scripts with as a scheduler would.
-function Get-PwshPath { (Get-Process -Id $PID).Path }
+# The command line start of the pwsh running the tests, to start scripts with as a scheduler would: its binary, or,
+# for pwsh installed as a .NET tool (whose process is the dotnet host), dotnet and pwsh.dll.
+function Get-PwshCommand {
+    $binary = (Get-Process -Id $PID).Path
+    if ([System.IO.Path]::GetFileNameWithoutExtension($binary) -eq 'dotnet') {
+        return @($binary, [Environment]::GetCommandLineArgs()[0])
+    }
+    @($binary)
+}
 
 # Runs a script the way a systemd service does: pwsh -NoProfile -NonInteractive -File, nothing on standard input.
 # Returns the exit code and the lines of standard output and standard error (without colour sequences).
 function Invoke-ScheduledScript {
     param([Parameter(Mandatory)] [string] $Path, [string[]] $ArgumentList = @())
-    $start = [System.Diagnostics.ProcessStartInfo]::new((Get-PwshPath))
-    foreach ($argument in @('-NoProfile', '-NonInteractive', '-File', $Path) + $ArgumentList) { $start.ArgumentList.Add($argument) }
+    $pwsh = @(Get-PwshCommand)
+    $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
+    foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $Path) + $ArgumentList) {
+        $start.ArgumentList.Add($argument)
+    }
     $start.UseShellExecute = $false
     $start.RedirectStandardInput = $true
     $start.RedirectStandardOutput = $true
@@ -95,6 +105,12 @@ function Invoke-ScheduledScript {
         }
     }
     finally { $process.Dispose() }
+}
+
+# pwsh's error view (ConciseView, as a script's standard error shows it) as one line: the "|" gutter removed and the
+# lines it wrapped joined, so a message can be matched whatever the width it was wrapped at.
+function Join-ErrorView([string[]] $Lines) {
+    ((@($Lines) -replace '^\s*\|\s?', '') -join ' ') -replace '\s+', ' '
 }
 
 # The instances of a project as `incus list` shows them (name, state, addresses, type, snapshots), one CSV line each.
