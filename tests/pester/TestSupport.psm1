@@ -113,9 +113,10 @@ function Join-ErrorView([string[]] $Lines) {
     ((@($Lines) -replace '^\s*\|\s?', '') -join ' ') -replace '\s+', ' '
 }
 
-# The instances of a project as `incus list` shows them (name, state, addresses, type, snapshots), one CSV line each.
+# The instances of a project as `incus list` shows them, one CSV line each: name, state, type and number of snapshots
+# (not the addresses, which DHCP may hand out at any moment).
 function Get-IncusListing([string] $Project) {
-    @(Invoke-Incus list --project $Project --format csv) | Sort-Object
+    @(Invoke-Incus list --project $Project --format csv -c nstS) | Sort-Object
 }
 
 Export-ModuleMember -Function *

@@ -77,7 +77,7 @@ Describe 'The BackupRecord list' {
 
     It 'shows where the backup is: Location and ArchiveName' {
         $script:Record.Location | Should -Be (Join-Path $script:Repository "instances/$($script:Project)/c1/$($script:Record.Version)")
-        $lines = $script:Record | Format-List | Out-String -Width 120 | ConvertTo-DisplayLine
+        $lines = $script:Record | Format-List | Out-String -Width 200 | ConvertTo-DisplayLine
         $lines -match "^Location\s+: $([regex]::Escape($script:Record.Location))$" | Should -HaveCount 1
         $lines -match '^ArchiveName\s+: export\.tar\.zst$' | Should -HaveCount 1
         $lines -match "^Repository\s+: $([regex]::Escape("dir:$($script:Repository)"))$" | Should -HaveCount 1
@@ -103,7 +103,7 @@ Describe 'The RestoreResult table' {
         $lines = $script:Result | Format-Table | Out-String -Width 120 | ConvertTo-DisplayLine
         $lines.Count | Should -Be 3
         $lines[0] | Should -Match '^Action\s+Source\s+Version\s+Target\s+Started\s+Duration$'
-        $lines[2] | Should -Match ($script:ResultRow + '\s+False\s+\d+\.\d s$')
+        $lines[2] | Should -Match ($script:ResultRow + '\s+False\s+\d[\d.,]* s$')
         $lines | Should -Not -Match '…'
     }
 
