@@ -1,6 +1,6 @@
 # A runbook as an operator writes it, against the real server in a fresh project: back up, list, pick the newest,
 # restore through the pipeline, preview with -WhatIf, hand records to other tools as JSON, and handle errors by
-# their ErrorIds. The tests run in order and build on each other's backups, as the steps of a runbook do.
+# their ErrorIds. The first backup is taken before the tests; the tests run in order, as the steps of a runbook do.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
     Import-BuiltModule
@@ -13,6 +13,7 @@ BeforeAll {
     Invoke-Incus launch busybox-test c1 --project $script:P | Out-Null
     # Random bytes, so that a restore can only reproduce them by carrying them.
     Invoke-Incus exec c1 --project $script:P '--' sh -c 'head -c 300000 /dev/urandom > /root/data.bin' | Out-Null
+    $script:First = Backup-IncusInstance -Name c1 -Project $script:P -Target $script:T
 
     # The state of an instance as `incus list` shows it (RUNNING, STOPPED, FROZEN).
     function Get-InstanceState([string] $Name) {
@@ -34,7 +35,7 @@ Describe 'A runbook' {
     BeforeEach { if ($script:NoIncus) { Set-ItResult -Skipped -Because 'Incus is not reachable' } }
 
     It 'backs up a running container, frozen for a consistent copy, and lists it' {
-        $r = Backup-IncusInstance -Name c1 -Project $script:P -Target $script:T
+        $r = $script:First
         $r | Should -BeOfType IncusBackup.BackupRecord
         $r.Kind | Should -Be 'Instance'
         $r.Consistency | Should -Be 'Frozen'
@@ -45,7 +46,6 @@ Describe 'A runbook' {
         (Get-IncusBackup -Target $script:T -Project $script:P).Count | Should -Be 1
         (Get-IncusBackup -Target $script:T -Project $script:P).Version | Should -Be $r.Version
         Get-InstanceState c1 | Should -Be 'RUNNING'
-        $script:First = $r
     }
 
     It 'leaves an archive that matches the record and that sha256sum -c verifies' {
@@ -64,8 +64,10 @@ Describe 'A runbook' {
     It 'picks the newer of two backups with Get-IncusBackup -Latest' {
         $second = Backup-IncusInstance -Name c1 -Project $script:P -Target $script:T
         $second.Version | Should -Not -Be $script:First.Version
-        $all = Get-IncusBackup -Target $script:T -Project $script:P -Name c1
-        $all.Version | Should -Be @($script:First.Version, $second.Version)   # oldest first
+        $all = @(Get-IncusBackup -Target $script:T -Project $script:P -Name c1)
+        $all.Count | Should -BeGreaterOrEqual 2
+        $all[0].Version | Should -Be $script:First.Version   # oldest first
+        $all[-1].Version | Should -Be $second.Version
         $latest = Get-IncusBackup -Target $script:T -Project $script:P -Name c1 -Latest
         @($latest).Count | Should -Be 1
         $latest.Version | Should -Be $second.Version
