@@ -58,4 +58,73 @@ function New-TestDirectory {
     $path
 }
 
+# The lines a user reads of formatted text (Out-String, a script's output): without colour sequences, trailing blanks
+# or empty lines.
+function ConvertTo-DisplayLine {
+    param([Parameter(Mandatory, ValueFromPipeline)] [AllowEmptyString()] [string[]] $Text)
+    process {
+        foreach ($block in $Text) {
+            foreach ($line in ($block -replace '\e\[[0-9;?]*[A-Za-z]', '') -split '\r?\n') {
+                $line = $line.TrimEnd()
+                if ($line) { $line }
+            }
+        }
+    }
+}
+
+# The command line start of the pwsh running the tests, to start scripts with as a scheduler would: its binary, or,
+# for pwsh installed as a .NET tool (whose process is the dotnet host), dotnet and pwsh.dll.
+function Get-PwshCommand {
+    $binary = (Get-Process -Id $PID).Path
+    if ([System.IO.Path]::GetFileNameWithoutExtension($binary) -eq 'dotnet') {
+        return @($binary, [Environment]::GetCommandLineArgs()[0])
+    }
+    @($binary)
+}
+
+# Runs a script the way a systemd service does: pwsh -NoProfile -NonInteractive -File, nothing on standard input.
+# Returns the exit code and the lines of standard output and standard error (without colour sequences).
+function Invoke-ScheduledScript {
+    param([Parameter(Mandatory)] [string] $Path, [string[]] $ArgumentList = @())
+    $pwsh = @(Get-PwshCommand)
+    $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
+    foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $Path) + $ArgumentList) {
+        $start.ArgumentList.Add($argument)
+    }
+    $start.UseShellExecute = $false
+    $start.RedirectStandardInput = $true
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    $process = [System.Diagnostics.Process]::Start($start)
+    try {
+        $process.StandardInput.Close()
+        $stdout = $process.StandardOutput.ReadToEndAsync()
+        $stderr = $process.StandardError.ReadToEndAsync()
+        # A guard against a script that waits for an answer, not a timing expectation.
+        if (-not $process.WaitForExit(300000)) {
+            $process.Kill($true)
+            throw "$Path did not finish within 5 minutes."
+        }
+        $process.WaitForExit()
+        [pscustomobject]@{
+            ExitCode = $process.ExitCode
+            Output   = @($stdout.GetAwaiter().GetResult() | ConvertTo-DisplayLine)
+            Errors   = @($stderr.GetAwaiter().GetResult() | ConvertTo-DisplayLine)
+        }
+    }
+    finally { $process.Dispose() }
+}
+
+# pwsh's error view (ConciseView, as a script's standard error shows it) as one line: the "|" gutter removed and the
+# lines it wrapped joined, so a message can be matched whatever the width it was wrapped at.
+function Join-ErrorView([string[]] $Lines) {
+    ((@($Lines) -replace '^\s*\|\s?', '') -join ' ') -replace '\s+', ' '
+}
+
+# The instances of a project as `incus list` shows them, one CSV line each: name, state, type and number of snapshots
+# (not the addresses, which DHCP may hand out at any moment).
+function Get-IncusListing([string] $Project) {
+    @(Invoke-Incus list --project $Project --format csv -c nstS) | Sort-Object
+}
+
 Export-ModuleMember -Function *
