@@ -21,8 +21,8 @@ public sealed class BackupRecord
     /// <summary>The backup's folder name: YYYYMMDDThhmmssZ, with -N when several were taken in one second.</summary>
     public required string Version { get; init; }
     /// <summary>
-    /// When the backup was taken (UTC). A DateTimeOffset, so comparing it with Get-Date's local time in
-    /// Where-Object is right in every time zone.
+    /// When the backup was taken (UTC, to the tick: two backups in one second still sort right). A DateTimeOffset,
+    /// so comparing it with Get-Date's local time in Where-Object is right in every time zone.
     /// </summary>
     public required DateTimeOffset Timestamp { get; init; }
 

@@ -4,7 +4,7 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
     $script:Root = Get-RepositoryRoot
-    $script:Pwsh = Get-PwshPath
+    $script:Pwsh = @(Get-PwshCommand)
     $script:Manifest = Import-PowerShellDataFile (Join-Path $script:Root 'module/IncusBackup/IncusBackup.psd1')
 
     # Runs a script in a child pwsh with HOME (and so the CurrentUser scope) in a fresh folder; returns its output.
@@ -19,7 +19,7 @@ BeforeAll {
             $env:XDG_DATA_HOME = (New-Item -ItemType Directory -Path (Join-Path $fresh '.local/share')).FullName
             $env:XDG_CONFIG_HOME = (New-Item -ItemType Directory -Path (Join-Path $fresh '.config')).FullName
             $env:PSModulePath = $null
-            $output = & $script:Pwsh -NoProfile -NonInteractive -Command $Script 2>&1
+            $output = & $script:Pwsh[0] @($script:Pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $Script 2>&1
             [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = @($output | ForEach-Object ToString); Home = $fresh }
         }
         finally {
@@ -31,7 +31,7 @@ BeforeAll {
 Describe 'Packaging' {
     It 'build.ps1 -Task Package writes a .nupkg that Install-PSResource installs and Import-Module loads by name' {
         $out = New-TestDirectory
-        & $script:Pwsh -NoProfile -NonInteractive -File (Join-Path $script:Root 'build.ps1') -Task Package -NoBuild -OutputPath $out | Out-Null
+        & $script:Pwsh[0] @($script:Pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $script:Root 'build.ps1') -Task Package -NoBuild -OutputPath $out | Out-Null
         $LASTEXITCODE | Should -Be 0
         $package = Get-ChildItem -LiteralPath $out -Filter 'IncusBackup.*.nupkg'
         $package.Name | Should -Be "IncusBackup.$($script:Manifest.ModuleVersion).nupkg"

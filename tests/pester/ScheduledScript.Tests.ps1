@@ -71,7 +71,7 @@ Describe 'A nightly backup script' {
         $before = Get-Versions
         $run = Invoke-ScheduledScript $script:Nightly -ArgumentList '-name', 'nope', '-P', $script:P, '-T', $script:T
         $run.ExitCode | Should -Be 1
-        Join-ErrorView $run.Errors | Should -BeLike "*No instance named '$($script:P)/nope' was found.*"
+        Join-ErrorView $run.Errors | Should -BeLike "*No instance named 'nope' was found in project '$($script:P)'.*"
         $run.Output | Should -BeNullOrEmpty
         Get-Versions | Should -Be $before
     }
@@ -86,7 +86,6 @@ Describe 'A nightly backup script' {
     }
 
     It 'exits 1 when -All names a project the server does not have' {
-        Set-ItResult -Skipped -Because 'bug: Backup-IncusInstance -All -Project pt-missing writes no error, so the script exits 0 having backed up nothing'
         $run = Invoke-ScheduledScript $script:NightlyAll -ArgumentList '-P', 'pt-missing', '-T', $script:T
         $run.ExitCode | Should -Be 1
         Join-ErrorView $run.Errors | Should -BeLike "*pt-missing*"

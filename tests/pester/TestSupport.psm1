@@ -3,14 +3,6 @@ $script:RepositoryRoot = [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot 
 
 function Get-RepositoryRoot { $script:RepositoryRoot }
 
-# The pwsh executable to start child sessions with. Under the .NET tool, this process is 'dotnet pwsh.dll', so its
-# own path is dotnet: use the pwsh on PATH (the tool's shim), else the apphost beside $PSHOME.
-function Get-PwshPath {
-    $onPath = Get-Command pwsh -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
-    if ($onPath) { return $onPath.Source }
-    Join-Path $PSHOME 'pwsh'
-}
-
 function Import-BuiltModule {
     Import-Module (Join-Path $script:RepositoryRoot 'module/IncusBackup') -Force -Global
 }

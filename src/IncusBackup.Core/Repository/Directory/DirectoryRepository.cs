@@ -200,7 +200,8 @@ internal sealed class DirectoryRepository : IBackupRepository
             Pool = manifest.Pool,
             Name = manifest.Name,
             Version = Path.GetFileName(folder),
-            Timestamp = new DateTimeOffset(BackupVersion.Parse(Path.GetFileName(folder)).Timestamp),
+            // When the backup started, to the tick; its version (the folder) has only whole seconds.
+            Timestamp = manifest.CreatedAt != default ? manifest.CreatedAt.ToUniversalTime() : new DateTimeOffset(BackupVersion.Parse(Path.GetFileName(folder)).Timestamp),
             Size = archive.Size,
             Sha256 = archive.Sha256,
             Compression = manifest.Options.DetectedCompression,
