@@ -29,10 +29,12 @@ public sealed class BackupRecord
     /// <summary>Size of the archive in bytes.</summary>
     public long Size { get; init; }
     public required string Compression { get; init; }
-    public bool InstanceOnly { get; init; }
+    /// <summary>The backup leaves the snapshots out (-InstanceOnly, -VolumeOnly). Alias in scripts: InstanceOnly.</summary>
+    public bool WithoutSnapshots { get; init; }
     public bool Optimized { get; init; }
     public string[] Snapshots { get; init; } = [];
-    public string? InstanceType { get; init; }
+    /// <summary>container or virtual-machine for an instance, filesystem or block for a volume. Alias in scripts: InstanceType.</summary>
+    public string? Type { get; init; }
 
     /// <summary>How a running source was held still while it was read (Frozen, Stopped or None).</summary>
     public string? Consistency { get; init; }

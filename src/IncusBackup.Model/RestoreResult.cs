@@ -20,7 +20,8 @@ public sealed class RestoreResult
     /// <summary>Where it was restored to (after -ProjectMap, -PoolMap and -NewName).</summary>
     public required string TargetProject { get; init; }
     public string? TargetPool { get; init; }
-    public required string NewName { get; init; }
+    /// <summary>The name it was restored as (the backed-up name unless -NewName). Alias in scripts: NewName.</summary>
+    public required string TargetName { get; init; }
     public required RestoreAction Action { get; init; }
 
     /// <summary>Every rename the mappings applied, e.g. "device eth0: network incusbr0 -> br1".</summary>
@@ -31,5 +32,5 @@ public sealed class RestoreResult
     public bool Started { get; init; }
     public TimeSpan Duration { get; init; }
 
-    public override string ToString() => $"{Action} {Kind} {TargetProject}/{NewName} from {Project}/{Name}@{Version}";
+    public override string ToString() => $"{Action} {Kind} {TargetProject}/{TargetName} from {Project}/{Name}@{Version}";
 }

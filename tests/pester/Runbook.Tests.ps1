@@ -41,7 +41,9 @@ Describe 'A runbook' {
         $r.Consistency | Should -Be 'Frozen'
         $r.Project | Should -Be $script:P
         $r.Name | Should -Be 'c1'
-        $r.InstanceType | Should -Be 'container'
+        $r.Type | Should -Be 'container'
+        $r.InstanceType | Should -Be 'container' -Because 'the name before 0.2 stays as an alias'
+        $r.WithoutSnapshots | Should -BeFalse
         $r.Repository | Should -Be "dir:$($script:T)"
         (Get-IncusBackup -Target $script:T -Project $script:P).Count | Should -Be 1
         (Get-IncusBackup -Target $script:T -Project $script:P).Version | Should -Be $r.Version
@@ -80,7 +82,8 @@ Describe 'A runbook' {
         $result | Should -BeOfType IncusBackup.RestoreResult
         $result.Action | Should -Be 'Restored'
         $result.TargetProject | Should -Be $script:P
-        $result.NewName | Should -Be 'c1-copy'
+        $result.TargetName | Should -Be 'c1-copy'
+        $result.NewName | Should -Be 'c1-copy' -Because 'the name before 0.2 stays as an alias'
         $result.Started | Should -BeTrue
         Get-InstanceState c1-copy | Should -Be 'RUNNING'
 

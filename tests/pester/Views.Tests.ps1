@@ -88,7 +88,7 @@ Describe 'The RestoreResult table' {
 
     It 'describes the restore' {
         $script:Result.Action | Should -Be 'Restored'
-        $script:Result.NewName | Should -Be 'c1-copy'
+        $script:Result.TargetName | Should -Be 'c1-copy'
         $script:Result.TargetProject | Should -Be $script:Project
     }
 

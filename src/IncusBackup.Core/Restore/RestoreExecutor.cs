@@ -76,8 +76,9 @@ public sealed class RestoreExecutor
         Name = plan.Request.Backup.Name,
         Version = plan.Request.Backup.Version,
         TargetProject = plan.TargetProject,
-        TargetPool = plan.TargetPool,
-        NewName = plan.TargetName,
+        // An instance's root pool: the mapped one, else the one it was backed up from.
+        TargetPool = plan.TargetPool ?? plan.Manifest.Pool,
+        TargetName = plan.TargetName,
         Action = action,
         Mapped = context.Mapped,
         RestartedInstances = [.. context.Stopped],

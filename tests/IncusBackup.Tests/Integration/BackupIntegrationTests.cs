@@ -86,7 +86,8 @@ public sealed class BackupIntegrationTests(BackupScenario scenario) : IClassFixt
         Assert.NotEqual(Prop<string>(listed.Output[0], "Version"), Prop<string>(listed.Output[1], "Version"));
         foreach (var r in listed.Output)
         {
-            Assert.True(Prop<bool>(r, "InstanceOnly"));
+            Assert.True(Prop<bool>(r, "WithoutSnapshots"));
+            Assert.True(Prop<bool>(r, "InstanceOnly")); // the old name, kept as an alias
             Assert.Empty(Prop<string[]>(r, "Snapshots"));
             Assert.Equal("6.0.4", Prop<string>(r, "ServerVersion")[..5]);
             Assert.Equal(new FileInfo(ArchiveContents.ArchivePath(r)).Length, Prop<long>(r, "Size"));

@@ -31,7 +31,8 @@ public sealed class RestoreIntegrationTests(RestoreScenario scenario) : IClassFi
         result.AssertNoErrors();
         var r = Assert.Single(result.Output);
         Assert.Equal("Restored", Prop<object>(r, "Action").ToString());
-        Assert.Equal("c1-copy", Prop<string>(r, "NewName"));
+        Assert.Equal("c1-copy", Prop<string>(r, "TargetName"));
+        Assert.Equal("c1-copy", Prop<string>(r, "NewName")); // the old name, kept as an alias
         Assert.True(Prop<bool>(r, "Started"));
         Assert.Equal("Running", Incus.InstanceState("c1-copy"));
         Assert.Equal("Running", Incus.InstanceState("c1"));

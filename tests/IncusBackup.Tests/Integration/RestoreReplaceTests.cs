@@ -207,7 +207,7 @@ public sealed class RestoreReplaceTests(RestoreScenario scenario) : IClassFixtur
     {
         var repository = RepositoryFactory.OpenForRead(new RepositoryTarget("dir", scenario.Repository.Path, "test"));
         var record = (await repository.ListAsync(kind, CancellationToken.None)).Records
-            .Where(r => r.Name == name && r.Project == scenario.Project && !r.InstanceOnly).OrderBy(r => r.Version).Last();
+            .Where(r => r.Name == name && r.Project == scenario.Project && !r.WithoutSnapshots).OrderBy(r => r.Version).Last();
         using var server = IncusConnection.Open();
         var request = new RestoreRequest { Backup = record, Conflict = ConflictMode.Replace };
         var plan = await new RestorePlanner(server).PlanAsync(repository, request, kind, CancellationToken.None);

@@ -245,7 +245,7 @@ public sealed class BackupEngineTests : IDisposable
         var manifest = await ManifestAsync(record);
         Assert.True(manifest.Options.InstanceOnly);
         Assert.Empty(manifest.Snapshots);
-        Assert.True(record.InstanceOnly);
+        Assert.True(record.WithoutSnapshots);
         Assert.Empty(record.Snapshots);
         Assert.Contains("create backup p/c1 zstd only", Calls);
     }

@@ -55,8 +55,8 @@ public sealed class RestoreExecutorTests : IDisposable
         Assert.Equal(["import instance p/a1", "wait /1.0/operations/op-1"], _f.Incus.Calls);
         Assert.Equal(RestoreAction.Restored, result.Action);
         Assert.Equal(BackupKind.Instance, result.Kind);
-        Assert.Equal(("p", "a1", V, "p", "a1"), (result.Project, result.Name, result.Version, result.TargetProject, result.NewName));
-        Assert.Null(result.TargetPool);
+        Assert.Equal(("p", "a1", V, "p", "a1"), (result.Project, result.Name, result.Version, result.TargetProject, result.TargetName));
+        Assert.Equal("default", result.TargetPool); // the root pool it was backed up from
         Assert.Empty(result.Mapped);
         Assert.Empty(result.RestartedInstances);
         Assert.False(result.Started);
@@ -106,7 +106,7 @@ public sealed class RestoreExecutorTests : IDisposable
         Assert.Equal(RestoreFixture.VolumeArchive, _f.Incus.Imported["v2"]);
         Assert.Equal(["p/default/v2"], _f.VolumeNames());
         Assert.Equal(RestoreAction.Restored, result.Action);
-        Assert.Equal(("default", "v2", false), (result.TargetPool, result.NewName, result.Started));
+        Assert.Equal(("default", "v2", false), (result.TargetPool, result.TargetName, result.Started));
     }
 
     [Fact]
