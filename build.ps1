@@ -83,7 +83,8 @@ switch ($Task) {
 
         '== Back up the running container "demo"'
         $backup = Backup-IncusInstance -Name demo -Target $repository
-        $backup | Format-List Name, Version, Size, Compression, Consistency, Location | Out-String | Write-Host
+        $backup | Format-List Name, Version, @{ Name = 'Size'; Expression = { [IncusBackup.Bytes]::Format($_.Size) } },
+            Compression, Consistency, Location | Out-String | Write-Host
 
         '== Restore it beside the original as "demo-restored", started'
         Restore-IncusInstance -InputObject $backup -NewName demo-restored -Replace -Force -Start | Format-Table | Out-String | Write-Host
