@@ -11,9 +11,11 @@
     FormatsToProcess     = @('IncusBackup.format.ps1xml')
     TypesToProcess       = @('IncusBackup.types.ps1xml')
     CmdletsToExport      = @(
+        'Backup-IncusImage'
         'Backup-IncusInstance'
         'Backup-IncusVolume'
         'Get-IncusBackup'
+        'Restore-IncusImage'
         'Restore-IncusInstance'
         'Restore-IncusVolume'
     )

@@ -33,6 +33,9 @@ public sealed class BackupRecord
     public bool WithoutSnapshots { get; init; }
     public bool Optimized { get; init; }
     public string[] Snapshots { get; init; } = [];
+
+    /// <summary>An image's aliases when it was backed up (empty for other kinds).</summary>
+    public string[] Aliases { get; init; } = [];
     /// <summary>container or virtual-machine for an instance, filesystem or block for a volume. Alias in scripts: InstanceType.</summary>
     public string? Type { get; init; }
 

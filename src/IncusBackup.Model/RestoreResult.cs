@@ -5,6 +5,9 @@ public enum RestoreAction
     Restored,
     Replaced,
     Skipped,
+
+    /// <summary>It was there already; what the backup adds to it (an image's aliases and settings) was brought back.</summary>
+    Updated,
 }
 
 /// <summary>What one restore did: Restore-IncusInstance and Restore-IncusVolume emit one per backup.</summary>

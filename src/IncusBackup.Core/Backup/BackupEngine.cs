@@ -30,7 +30,7 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
     /// reports one (zfs, btrfs, lvm...); a dir pool reports none, so only a floor is checked there and a full disk
     /// mid-write is caught as TargetFull instead.
     /// </summary>
-    public async Task<long> EstimateSizeAsync(IBackupSource source, CancellationToken ct) =>
+    public static async Task<long> EstimateSizeAsync(IIncusServer server, IBackupSource source, CancellationToken ct) =>
         Math.Max(await source.UsedBytesAsync(server, ct).ConfigureAwait(false) ?? 0, MinimumFreeBytes);
 
     public async Task<BackupRecord> BackupAsync(IBackupSource source, BackupOptions options, IReporter reporter, CancellationToken ct)
@@ -73,12 +73,7 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
             catch (TargetWriteException e)
             {
                 await writer.DisposeAsync().ConfigureAwait(false);
-                throw e.DiskFull
-                    ? new IncusBackupException(ErrorIds.TargetFull, ErrorKind.WriteError,
-                        $"The backup repository '{repository.Target}' ran out of space while writing {display}; the partial backup was removed.",
-                        repository.Target, "Free some space or choose another -Target.", e)
-                    : new IncusBackupException(ErrorIds.TargetNotWritable, ErrorKind.WriteError,
-                        $"Writing the backup of {display} to '{repository.Target}' failed: {e.Message}", repository.Target, inner: e);
+                throw e.ToError(repository.Target, display);
             }
             catch
             {
@@ -101,13 +96,7 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
                 CreatedAt = createdAt,
                 CompletedAt = DateTimeOffset.UtcNow,
                 ToolVersion = toolVersion,
-                Server = new ManifestServer
-                {
-                    Version = info.Environment.ServerVersion,
-                    Name = info.Environment.ServerName,
-                    Clustered = info.Environment.ServerClustered,
-                    Endpoint = server.Endpoint,
-                },
+                Server = ManifestServer.Of(info, server.Endpoint),
                 Options = new ManifestOptions
                 {
                     Consistency = consistency,

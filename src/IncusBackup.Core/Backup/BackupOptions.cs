@@ -17,5 +17,11 @@ public sealed record BackupOptions
     public TimeSpan ServerBackupLifetime { get; init; } = TimeSpan.FromHours(6);
 }
 
-/// <summary>What a selection resolved to: the sources, the literal names that matched nothing, and the empty wildcards.</summary>
-public sealed record Selection<T>(IReadOnlyList<T> Targets, IReadOnlyList<string> Missing, IReadOnlyList<string> EmptyPatterns);
+/// <summary>
+/// What a selection resolved to: the sources, the literal names that matched nothing, the empty wildcards, and the
+/// names that could not be resolved for another reason (an ambiguous fingerprint prefix).
+/// </summary>
+public sealed record Selection<T>(IReadOnlyList<T> Targets, IReadOnlyList<string> Missing, IReadOnlyList<string> EmptyPatterns)
+{
+    public IReadOnlyList<Errors.IncusBackupException> Problems { get; init; } = [];
+}

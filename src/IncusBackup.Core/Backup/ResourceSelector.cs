@@ -49,6 +49,56 @@ public sealed class ResourceSelector(IIncusServer server)
     }
 
     /// <summary>
+    /// Images by fingerprint (a unique prefix is enough) and by alias (wildcards allowed); neither means all.
+    /// Projects without their own images (features.images=false) show the default project's, so an image is chosen
+    /// once, in the project that owns it.
+    /// </summary>
+    /// <param name="project">The project, or null for every project.</param>
+    public async Task<Selection<ImageBackupSource>> SelectImagesAsync(IReadOnlyList<string> fingerprints, IReadOnlyList<string> aliases, string? project, CancellationToken ct)
+    {
+        var projects = project is not null ? [project] : (await server.Projects.ListAsync(ct).ConfigureAwait(false)).Select(p => p.Name).ToList();
+        var images = new List<ImageBackupSource>();
+        foreach (var name in projects)
+        {
+            foreach (var image in await InProjectAsync(name, () => server.Images.ListAsync(name, ct), ct).ConfigureAwait(false))
+            {
+                var owner = string.IsNullOrEmpty(image.Project) ? name : image.Project;
+                if (!images.Any(i => i.Project == owner && i.Fingerprint == image.Fingerprint)) images.Add(new ImageBackupSource(owner, image));
+            }
+        }
+        if (fingerprints.Count == 0 && aliases.Count == 0) return new Selection<ImageBackupSource>(Ordered(images), [], []);
+
+        var chosen = new List<ImageBackupSource>();
+        var missing = new List<string>();
+        var empty = new List<string>();
+        var problems = new List<IncusBackupException>();
+        foreach (var prefix in fingerprints.Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            var hits = images.Where(i => i.Fingerprint.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).ToList();
+            var distinct = hits.Select(i => i.Fingerprint).Distinct().ToList();
+            if (distinct.Count > 1)
+            {
+                problems.Add(new IncusBackupException(ErrorIds.AmbiguousFingerprint, ErrorKind.InvalidArgument,
+                    $"The fingerprint prefix '{prefix}' matches {distinct.Count} images: {string.Join(", ", distinct.Select(f => f[..12]))}.", prefix,
+                    "Give more of the fingerprint (incus image list shows them)."));
+                continue;
+            }
+            if (hits.Count == 0) missing.Add(prefix);
+            chosen.AddRange(hits.Where(h => !chosen.Contains(h)));
+        }
+        foreach (var alias in aliases.Distinct(StringComparer.Ordinal))
+        {
+            var hits = images.Where(i => i.Image.Aliases.Any(a => NameMatches(alias, a.Name))).ToList();
+            if (hits.Count == 0) (Wildcard.HasWildcards(alias) ? empty : missing).Add(alias);
+            chosen.AddRange(hits.Where(h => !chosen.Contains(h)));
+        }
+        return new Selection<ImageBackupSource>(Ordered(chosen), missing, empty) { Problems = problems };
+
+        static List<ImageBackupSource> Ordered(IEnumerable<ImageBackupSource> images) =>
+            images.OrderBy(i => i.Project, StringComparer.Ordinal).ThenBy(i => i.Fingerprint, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
     /// Where each name that matched nothing in the project asked for does exist, for an error that says so:
     /// name to the projects that have an instance (or volume) of that name.
     /// </summary>

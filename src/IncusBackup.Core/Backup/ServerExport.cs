@@ -227,4 +227,12 @@ internal sealed class TargetWriteException(IOException inner) : IOException(inne
 {
     /// <summary>ENOSPC (28) or EDQUOT (122).</summary>
     public bool DiskFull => inner.HResult is 28 or 122 || inner.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The error the operator sees: TargetFull for a full disk, TargetNotWritable for anything else.</summary>
+    public IncusBackupException ToError(string repository, string display) => DiskFull
+        ? new IncusBackupException(ErrorIds.TargetFull, ErrorKind.WriteError,
+            $"The backup repository '{repository}' ran out of space while writing {display}; the partial backup was removed.",
+            repository, "Free some space or choose another -Target.", this)
+        : new IncusBackupException(ErrorIds.TargetNotWritable, ErrorKind.WriteError,
+            $"Writing the backup of {display} to '{repository}' failed: {Message}", repository, inner: this);
 }

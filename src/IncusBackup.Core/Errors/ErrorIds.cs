@@ -24,6 +24,8 @@ public static class ErrorIds
     public const string VolumeNotFound = "VolumeNotFound";
     public const string ProjectNotFound = "ProjectNotFound";
     public const string PoolNotFound = "PoolNotFound";
+    public const string ImageNotFound = "ImageNotFound";
+    public const string AmbiguousFingerprint = "AmbiguousFingerprint";
     public const string InvalidName = "InvalidName";
     public const string InvalidVersion = "InvalidVersion";
     public const string ConflictingParameters = "ConflictingParameters";
@@ -32,6 +34,7 @@ public static class ErrorIds
     public const string BackupFailed = "BackupFailed";
     public const string DownloadFailed = "DownloadFailed";
     public const string CompressionUnsupported = "CompressionUnsupported";
+    public const string ImageFingerprintMismatch = "ImageFingerprintMismatch";
     public const string Stopped = "OperationStopped";
 
     // Restore and verification.

@@ -29,6 +29,15 @@ public sealed class BackupManifest
 
 public sealed class ManifestServer
 {
+    /// <summary>The server a backup comes from, as GET /1.0 describes it.</summary>
+    public static ManifestServer Of(Incus.ServerInfo info, string endpoint) => new()
+    {
+        Version = info.Environment.ServerVersion,
+        Name = info.Environment.ServerName,
+        Clustered = info.Environment.ServerClustered,
+        Endpoint = endpoint,
+    };
+
     public string Version { get; set; } = "";
     public string? Name { get; set; }
     public string? Endpoint { get; set; }

@@ -5,7 +5,7 @@ public sealed record BackupQuery
 {
     public BackupKind? Kind { get; init; }
 
-    /// <summary>Names or wildcards; for volumes "pool/name" is accepted too.</summary>
+    /// <summary>Names or wildcards; for volumes "pool/name" is accepted too, for images an alias.</summary>
     public IReadOnlyList<string> Names { get; init; } = [];
     public string? Project { get; init; }
     public string? Pool { get; init; }
@@ -27,7 +27,7 @@ public sealed record BackupQuery
             (Version is null || r.Version == Version) &&
             (After is null || r.Timestamp > After.Value.ToUniversalTime()) &&
             (Before is null || r.Timestamp < Before.Value.ToUniversalTime()) &&
-            (matchers.Count == 0 || matchers.Any(m => m(r.Name) || (r.Pool is not null && m(r.Pool + "/" + r.Name)))));
+            (matchers.Count == 0 || matchers.Any(m => m(r.Name) || (r.Pool is not null && m(r.Pool + "/" + r.Name)) || r.Aliases.Any(m))));
         if (!Latest) return filtered;
         return filtered
             .GroupBy(r => (r.Kind, r.Project, r.Pool, r.Name))

@@ -40,7 +40,7 @@ public sealed class RestoreExecutor
                 await step.Run(context).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (plan.IsReplace)
+        catch (Exception e) when (plan.IsReplace || plan.RollBackOnFailure)
         {
             await log.RollBackAsync().ConfigureAwait(false);
             throw RolledBack(plan, e, log);
@@ -54,7 +54,7 @@ public sealed class RestoreExecutor
         reporter.Verbose(plan.IsReplace
             ? $"Replaced {plan.TargetProject}/{plan.TargetName} with {backup}."
             : $"Restored {backup} as {plan.TargetProject}/{plan.TargetName}.");
-        return Result(plan, plan.IsReplace ? RestoreAction.Replaced : RestoreAction.Restored, context, clock.Elapsed);
+        return Result(plan, plan.ResultAction ?? (plan.IsReplace ? RestoreAction.Replaced : RestoreAction.Restored), context, clock.Elapsed);
     }
 
     private static IncusBackupException RolledBack(RestorePlan plan, Exception e, UndoLog log)
@@ -63,6 +63,12 @@ public sealed class RestoreExecutor
         {
             return new IncusBackupException(ErrorIds.Stopped, ErrorKind.OperationStopped,
                 $"The restore of {plan.Describe} was stopped; {log.Summary}", plan.Describe, inner: e);
+        }
+        if (!plan.IsReplace)
+        {
+            return new IncusBackupException(ErrorIds.RestoreFailed, ErrorKind.OperationFailed,
+                $"Restoring {plan.Describe} failed at step '{log.FailedAction}' ({e.Message}); {log.Summary}", plan.Describe,
+                "Nothing the restore did is left on the server. Fix the cause and run the restore again.", e);
         }
         return new IncusBackupException(ErrorIds.ReplaceRolledBack, ErrorKind.OperationFailed,
             $"Replacing {plan.TargetProject}/{plan.TargetName} failed at step '{log.FailedAction}' ({e.Message}); {log.Summary}", plan.Describe,

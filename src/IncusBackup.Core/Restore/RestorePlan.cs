@@ -51,6 +51,19 @@ public sealed class RestorePlan
 
     /// <summary>A replace: on failure, every finished step is rolled back.</summary>
     public bool IsReplace => TargetExists && !Skip;
+
+    /// <summary>Whether a failure rolls back the finished steps: a replace always; other plans say so themselves.</summary>
+    public bool RollBackOnFailure { get; init; }
+
+    /// <summary>What the result reports when the plan ran; null: Replaced for a replace, else Restored.</summary>
+    public RestoreAction? ResultAction { get; init; }
+
+    /// <summary>
+    /// For plans whose conflict is not "the target exists" (an image alias that points elsewhere): what is in the
+    /// way, and the operation that overrides it, for the confirmation. Null for instances and volumes.
+    /// </summary>
+    public string? Conflict { get; init; }
+    public string? ConflictAction { get; init; }
     /// <summary>The steps, in the order they run; -WhatIf lists exactly these.</summary>
     public IReadOnlyList<RestoreStep> Steps { get; internal set; } = [];
 

@@ -9,7 +9,7 @@ namespace IncusBackup.PowerShell.Commands;
 /// <summary>Backs up instances (containers and VMs) into the repository, one BackupRecord per instance.</summary>
 [Cmdlet(VerbsData.Backup, "IncusInstance", DefaultParameterSetName = ByNameSet, SupportsShouldProcess = true)]
 [OutputType(typeof(BackupRecord))]
-public sealed class BackupIncusInstanceCommand : BackupCmdlet<InstanceBackupSource>
+public sealed class BackupIncusInstanceCommand : ExportBackupCmdlet<InstanceBackupSource>
 {
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]

@@ -9,7 +9,7 @@ namespace IncusBackup.PowerShell.Commands;
 /// <summary>Backs up custom storage volumes ("pool/name") into the repository, one BackupRecord per volume.</summary>
 [Cmdlet(VerbsData.Backup, "IncusVolume", DefaultParameterSetName = ByNameSet, SupportsShouldProcess = true)]
 [OutputType(typeof(BackupRecord))]
-public sealed class BackupIncusVolumeCommand : BackupCmdlet<VolumeBackupSource>
+public sealed class BackupIncusVolumeCommand : ExportBackupCmdlet<VolumeBackupSource>
 {
     /// <summary>"pool/name", or "name" together with -Pool (or searched in every pool). Wildcards allowed.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]

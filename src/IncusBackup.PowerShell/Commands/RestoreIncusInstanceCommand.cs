@@ -9,7 +9,7 @@ namespace IncusBackup.PowerShell.Commands;
 /// <summary>Restores instances from backups, by name or from Get-IncusBackup through the pipeline.</summary>
 [Cmdlet(VerbsData.Restore, "IncusInstance", DefaultParameterSetName = ByNameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(RestoreResult))]
-public sealed class RestoreIncusInstanceCommand : RestoreCmdlet
+public sealed class RestoreIncusInstanceCommand : MappedRestoreCmdlet
 {
     /// <summary>Instance names as backed up (wildcards allowed); completion offers the backups in the repository.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameSet)]
@@ -27,5 +27,5 @@ public sealed class RestoreIncusInstanceCommand : RestoreCmdlet
     protected override IEnumerable<BackupQuery> NameQueries() =>
         Name.Select(n => new BackupQuery { Kind = BackupKind.Instance, Names = [n], Project = ProjectOrDefault, Version = Version, Latest = Version is null });
 
-    protected override RestoreRequest Customize(RestoreRequest request) => request with { Start = Start };
+    protected override RestoreRequest Customize(RestoreRequest request) => base.Customize(request) with { Start = Start };
 }

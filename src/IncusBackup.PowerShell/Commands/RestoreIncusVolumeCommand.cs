@@ -9,7 +9,7 @@ namespace IncusBackup.PowerShell.Commands;
 /// <summary>Restores custom storage volumes from backups, by "pool/name" or from Get-IncusBackup through the pipeline.</summary>
 [Cmdlet(VerbsData.Restore, "IncusVolume", DefaultParameterSetName = ByNameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(RestoreResult))]
-public sealed class RestoreIncusVolumeCommand : RestoreCmdlet
+public sealed class RestoreIncusVolumeCommand : MappedRestoreCmdlet
 {
     /// <summary>"pool/name", or "name" with -Pool (wildcards allowed).</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameSet)]

@@ -9,7 +9,7 @@ namespace IncusBackup.PowerShell.Completers;
 /// </summary>
 public sealed class BackupNameCompleter : CompleterBase
 {
-    protected override IEnumerable<string> Names(string commandName, IDictionary boundParameters)
+    protected override IEnumerable<string> Names(string commandName, string parameterName, IDictionary boundParameters)
     {
         var kind = BackupCompletion.KindOf(commandName, boundParameters);
         var pool = boundParameters["Pool"] as string;
@@ -23,7 +23,7 @@ public sealed class BackupNameCompleter : CompleterBase
 /// <summary>Completes -Version from the backups of the bound -Name (all of them when none is bound), newest first.</summary>
 public sealed class BackupVersionCompleter : CompleterBase
 {
-    protected override IEnumerable<string> Names(string commandName, IDictionary boundParameters)
+    protected override IEnumerable<string> Names(string commandName, string parameterName, IDictionary boundParameters)
     {
         var names = BackupCompletion.BoundNames(boundParameters);
         return BackupCompletion.Matching(commandName, boundParameters)

@@ -12,7 +12,7 @@ public abstract class CompleterBase : IArgumentCompleter
     {
         var typed = wordToComplete.Trim('\'', '"');
         var pattern = new WildcardPattern(typed + "*", WildcardOptions.IgnoreCase);
-        foreach (var name in Names(commandName, fakeBoundParameters).Where(n => pattern.IsMatch(n)))
+        foreach (var name in Names(commandName, parameterName, fakeBoundParameters).Where(n => pattern.IsMatch(n)))
         {
             var text = name.IndexOfAny([' ', '\'', '"', '$', '`', '(', ')', '{', '}', ',', ';']) >= 0 ? "'" + name.Replace("'", "''") + "'" : name;
             yield return new CompletionResult(text, name, CompletionResultType.ParameterValue, name);
@@ -20,7 +20,7 @@ public abstract class CompleterBase : IArgumentCompleter
     }
 
     /// <summary>The candidates, in the order they are offered.</summary>
-    protected abstract IEnumerable<string> Names(string commandName, IDictionary boundParameters);
+    protected abstract IEnumerable<string> Names(string commandName, string parameterName, IDictionary boundParameters);
 
     protected static string ProjectOf(IDictionary boundParameters) =>
         boundParameters["Project"] as string ?? "default";

@@ -5,7 +5,7 @@ namespace IncusBackup.PowerShell.Completers;
 /// <summary>Completes instance names of the bound -Project (default "default").</summary>
 public sealed class InstanceNameCompleter : CompleterBase
 {
-    protected override IEnumerable<string> Names(string commandName, IDictionary boundParameters)
+    protected override IEnumerable<string> Names(string commandName, string parameterName, IDictionary boundParameters)
     {
         var project = ProjectOf(boundParameters);
         return IncusNameCache.Get("instances:" + project, async (server, ct) =>

@@ -5,7 +5,7 @@ namespace IncusBackup.PowerShell.Completers;
 /// <summary>Completes custom volumes as "pool/name" (or just "name" when -Pool is bound).</summary>
 public sealed class VolumeNameCompleter : CompleterBase
 {
-    protected override IEnumerable<string> Names(string commandName, IDictionary boundParameters)
+    protected override IEnumerable<string> Names(string commandName, string parameterName, IDictionary boundParameters)
     {
         var project = ProjectOf(boundParameters);
         var pool = boundParameters["Pool"] as string;

@@ -1,15 +1,18 @@
 using System.Management.Automation;
 using IncusBackup.Backup;
 using IncusBackup.Errors;
+using IncusBackup.Incus;
+using IncusBackup.Reporting;
 using IncusBackup.Repository;
 
 namespace IncusBackup.PowerShell.Infrastructure;
 
 /// <summary>
 /// The shared flow of Backup-* cmdlets, in three phases: plan and confirm on the pipeline thread (names resolved,
-/// ShouldProcess per item, target checked), export in parallel on workers, write results back on the pipeline thread.
+/// ShouldProcess per item, target checked), back up in parallel on workers, write results back on the pipeline
+/// thread. A kind supplies how names resolve and how one item is backed up.
 /// </summary>
-public abstract class BackupCmdlet<TSource> : RepositoryCmdlet where TSource : IBackupSource
+public abstract class BackupCmdlet<TSource> : RepositoryCmdlet where TSource : notnull
 {
     protected const string ByNameSet = "ByName";
     protected const string AllSet = "All";
@@ -22,32 +25,17 @@ public abstract class BackupCmdlet<TSource> : RepositoryCmdlet where TSource : I
     [Parameter]
     public SwitchParameter AllProjects { get; set; }
 
-    /// <summary>Export without holding running sources still (no freeze).</summary>
-    [Parameter]
-    public SwitchParameter NoSnapshot { get; set; }
-
-    /// <summary>Storage-driver-optimized export: faster, but restores only onto the same storage driver.</summary>
-    [Parameter]
-    public SwitchParameter Optimized { get; set; }
-
-    /// <summary>Compression the server applies. Default: zstd, or gzip when the server has no zstd.</summary>
-    [Parameter]
-    [ValidateSet("none", "gzip", "bzip2", "lz4", "lzma", "xz", "zstd")]
-    public string? Compression { get; set; }
-
-    /// <summary>How many exports run at once.</summary>
+    /// <summary>How many backups run at once.</summary>
     [Parameter]
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 2;
 
-    /// <summary>"instance" or "volume", for messages.</summary>
+    /// <summary>"instance", "volume", "image", for messages.</summary>
     protected abstract string KindNoun { get; }
 
     protected abstract BackupKind Kind { get; }
 
     protected abstract string NotFoundErrorId { get; }
-
-    protected abstract bool WithoutSnapshots { get; }
 
     /// <summary>Names gathered from parameters and the pipeline, with the project and pool bound alongside each.</summary>
     private List<(string? Project, string? Pool, string Name)> Requested { get; } = [];
@@ -55,14 +43,21 @@ public abstract class BackupCmdlet<TSource> : RepositoryCmdlet where TSource : I
     /// <summary>Resolves names (empty: all) in one project (null: all) and pool (null: all).</summary>
     protected abstract Task<Selection<TSource>> SelectAsync(ResourceSelector selector, IReadOnlyList<string> names, string? project, string? pool, CancellationToken ct);
 
+    /// <summary>How one source is backed up, on a worker.</summary>
+    protected abstract Func<TSource, IReporter, CancellationToken, Task<BackupRecord>> Worker(IIncusServer server, IBackupRepository repository);
+
+    /// <summary>Bytes the repository must have room for; a floor unless the kind knows better.</summary>
+    protected virtual Task<long> EstimateSizeAsync(IIncusServer server, TSource source, CancellationToken ct) => Task.FromResult(BackupEngine.MinimumFreeBytes);
+
     protected override void EndProcessing()
     {
         var target = ResolveTarget();
         using var server = ConnectIncus();
         var selector = new ResourceSelector(server);
         var selection = SelectOrThrow(selector);
+        foreach (var problem in selection.Problems) WriteError(problem);
         WriteNotFound(selector, selection.Missing);
-        foreach (var pattern in selection.EmptyPatterns)
+        foreach (var pattern in selection.Empty)
             WriteWarning($"No {KindNoun} matches '{pattern}'.");
 
         var approved = selection.Targets
@@ -72,15 +67,7 @@ public abstract class BackupCmdlet<TSource> : RepositoryCmdlet where TSource : I
 
         var repository = OpenRepositoryForWrite(target);
         using var hold = LockOrStop(repository);
-        var options = new BackupOptions
-        {
-            Consistent = !NoSnapshot,
-            Optimized = Optimized,
-            WithoutSnapshots = WithoutSnapshots,
-            Compression = Compression,
-        };
-        var engine = new BackupEngine(server, repository, ToolVersion);
-        var estimate = approved.Sum(t => Await(ct => engine.EstimateSizeAsync(t, ct)));
+        var estimate = approved.Sum(t => Await(ct => EstimateSizeAsync(server, t, ct)));
         try
         {
             repository.EnsureFreeSpace(estimate, $"{approved.Count} {KindNoun} backup(s)");
@@ -91,15 +78,20 @@ public abstract class BackupCmdlet<TSource> : RepositoryCmdlet where TSource : I
         }
 
         new ParallelRunner(this, $"Backing up {approved.Count} {KindNoun}(s) to {target}").Run(
-            approved, ThrottleLimit,
-            (source, reporter, ct) => engine.BackupAsync(source, options, reporter, ct),
+            approved, ThrottleLimit, Worker(server, repository),
             (_, record) => WriteObject(record),
             (source, e) => WriteError(e, source.ToString()),
             PipelineStopToken);
     }
 
+    /// <summary>Records a name from a parameter or the pipeline, with the project and pool bound with it.</summary>
+    protected void Request(IEnumerable<string> names, string? pool)
+    {
+        foreach (var name in names) Requested.Add((AllProjects ? null : ProjectOrDefault, pool, name));
+    }
+
     /// <summary>One error per name that matched nothing, saying where else that name exists, if anywhere.</summary>
-    private void WriteNotFound(ResourceSelector selector, IReadOnlyList<(string? Project, string Name)> missing)
+    protected virtual void WriteNotFound(ResourceSelector selector, IReadOnlyList<(string? Project, string Name)> missing)
     {
         if (missing.Count == 0) return;
         var elsewhere = Await(ct => selector.FindElsewhereAsync(missing.Select(m => m.Name).Distinct().ToList(), Kind, null, ct));
@@ -118,12 +110,6 @@ public abstract class BackupCmdlet<TSource> : RepositoryCmdlet where TSource : I
         }
     }
 
-    /// <summary>Records a name from a parameter or the pipeline, with the project and pool bound with it.</summary>
-    protected void Request(IEnumerable<string> names, string? pool)
-    {
-        foreach (var name in names) Requested.Add((AllProjects ? null : ProjectOrDefault, pool, name));
-    }
-
     private IDisposable LockOrStop(IBackupRepository repository)
     {
         try
@@ -137,23 +123,26 @@ public abstract class BackupCmdlet<TSource> : RepositoryCmdlet where TSource : I
         }
     }
 
-    private (IReadOnlyList<TSource> Targets, IReadOnlyList<(string? Project, string Name)> Missing, IReadOnlyList<string> EmptyPatterns) SelectOrThrow(ResourceSelector selector)
+    /// <summary>The sources, the names that matched nothing (with the project they were looked for in), the empty wildcards and other problems.</summary>
+    private (IReadOnlyList<TSource> Targets, List<(string? Project, string Name)> Missing, List<string> Empty, List<IncusBackupException> Problems) SelectOrThrow(ResourceSelector selector)
     {
         if (All)
         {
             var all = AwaitOrStop(ct => SelectAsync(selector, [], AllProjects ? null : ProjectOrDefault, null, ct));
-            return (all.Targets, [], all.EmptyPatterns);
+            return (all.Targets, [], [.. all.EmptyPatterns], [.. all.Problems]);
         }
         var targets = new List<TSource>();
         var missing = new List<(string? Project, string Name)>();
         var empty = new List<string>();
+        var problems = new List<IncusBackupException>();
         foreach (var group in Requested.GroupBy(r => (r.Project, r.Pool)))
         {
             var selection = AwaitOrStop(ct => SelectAsync(selector, group.Select(r => r.Name).ToList(), group.Key.Project, group.Key.Pool, ct));
             targets.AddRange(selection.Targets.Where(t => !targets.Contains(t)));
             missing.AddRange(selection.Missing.Select(m => (group.Key.Project, m)));
             empty.AddRange(selection.EmptyPatterns);
+            problems.AddRange(selection.Problems);
         }
-        return (targets, missing, empty);
+        return (targets, missing, empty, problems);
     }
 }

@@ -30,27 +30,9 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
     [ValidateNotNullOrEmpty]
     public string? Version { get; set; }
 
-    /// <summary>Restore under another name, next to the original.</summary>
-    [Parameter]
-    [Alias("TargetName")]
-    [ValidateNotNullOrEmpty]
-    public string? NewName { get; set; }
-
-    /// <summary>Storage pools to use instead of the recorded ones: @{ old = 'new' }.</summary>
-    [Parameter]
-    public Hashtable? PoolMap { get; set; }
-
-    /// <summary>Networks (NIC network or parent) to use instead of the recorded ones: @{ old = 'new' }.</summary>
-    [Parameter]
-    public Hashtable? NetworkMap { get; set; }
-
     /// <summary>Project to restore into instead of the recorded one: @{ old = 'new' }.</summary>
     [Parameter]
     public Hashtable? ProjectMap { get; set; }
-
-    /// <summary>Profiles to apply instead of the recorded ones: @{ old = 'new' }.</summary>
-    [Parameter]
-    public Hashtable? ProfileMap { get; set; }
 
     /// <summary>Replace an existing target without asking whether to (safely: import aside, swap, roll back on failure).</summary>
     [Parameter]
@@ -73,10 +55,19 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
     /// <summary>Names given with -Name, resolved against the repository by the derived cmdlet.</summary>
     protected abstract IEnumerable<BackupQuery> NameQueries();
 
-    /// <summary>Extra request settings of the derived cmdlet (-Start).</summary>
+    /// <summary>Extra request settings of the derived cmdlet (-NewName, mappings, -Start).</summary>
     protected virtual RestoreRequest Customize(RestoreRequest request) => request;
 
-    private string Noun => Kind == BackupKind.Instance ? "instance" : "volume";
+    /// <summary>Checks that need every backup of the run (-NewName names one target).</summary>
+    protected virtual void CheckBatch(IReadOnlyList<BackupRecord> backups)
+    {
+    }
+
+    /// <summary>Plans one restore; instances and volumes share a planner, other kinds bring their own.</summary>
+    protected virtual Task<RestorePlan> PlanAsync(Incus.IIncusServer server, IBackupRepository repository, RestoreRequest request, CancellationToken ct) =>
+        new RestorePlanner(server).PlanAsync(repository, request, Kind, ct);
+
+    private string Noun => Kind.ToString().ToLowerInvariant();
 
     protected override void BeginProcessing()
     {
@@ -123,15 +114,9 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
     protected override void EndProcessing()
     {
         if (_backups.Count == 0) return;
-        if (NewName is not null && _backups.Count > 1)
-        {
-            ThrowTerminating(new IncusBackupException(ErrorIds.InvalidName, ErrorKind.InvalidArgument,
-                $"-NewName names one target, but {_backups.Count} backups were given ({string.Join(", ", _backups.Select(b => b.Backup))}).", NewName,
-                "Restore one backup at a time when renaming, or filter with Where-Object/-Version."));
-        }
+        CheckBatch([.. _backups.Select(b => b.Backup)]);
 
         using var server = ConnectIncus();
-        var planner = new RestorePlanner(server);
         var approved = new List<RestorePlan>();
         var targets = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (repository, backup) in _backups)
@@ -139,7 +124,7 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
             RestorePlan plan;
             try
             {
-                plan = Await(ct => planner.PlanAsync(repository, Request(backup), Kind, ct));
+                plan = Await(ct => PlanAsync(server, repository, Request(backup), ct));
             }
             catch (IncusBackupException e)
             {
@@ -202,26 +187,39 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
         var target = plan.Target.ToString();
         var running = string.Join(", ", plan.AffectedInstances);
         var affected = plan.AffectedInstances.Count == 0 ? "" : $" Running instances stopped for the swap and started again: {running}.";
+        if (plan.Conflict is { } conflict)
+        {
+            // Not "the target exists" but something else in the way (an image alias pointing at another image).
+            if (!ShouldProcess($"{conflict}; restore {plan.Request.Backup.Version} over it", plan.ConflictAction ?? $"Replace {Noun}")) return false;
+            if (Force || Replace || ConfirmExplicitlyOff()) return true;
+            return AskOrRefuse(target, $"{conflict}. Change it to what the backup from {plan.Request.Backup.Version} has?", plan.ConflictAction ?? $"Replace {Noun}",
+                $"{conflict} and this session cannot ask whether to change it; nothing was changed.",
+                "Add -Replace (or -Force, or -Confirm:$false) to change it, or -SkipExisting to leave it.");
+        }
         if (!ShouldProcess($"{target} with {plan.Request.Backup.Version}.{affected}", $"Replace {Noun}")) return false;
         if (Force || ConfirmExplicitlyOff()) return true;
         if (Replace && plan.AffectedInstances.Count == 0) return true;
+        return Replace
+            ? AskOrRefuse(target, $"Replacing {target} stops {running} for the swap; they are started again afterwards. Go ahead?", "Stop running instances",
+                $"Replacing {target} would stop running instances ({running}) and this session cannot ask whether to; nothing was changed.",
+                "Add -Force (or -Confirm:$false) to let the replace stop and restart them, or -NewName to restore beside it.")
+            : AskOrRefuse(target,
+                $"{target} exists. Replace it with the backup from {plan.Request.Backup.Version}?{affected} The original is kept until the restored copy is in place.",
+                $"Replace {Noun} {target}",
+                $"{target} exists and this session cannot ask whether to replace it; nothing was changed.",
+                "Add -Replace -Force (or -Confirm:$false) to replace it, or -SkipExisting to leave it, or -NewName to restore beside it.");
+    }
+
+    /// <summary>ShouldContinue; a host that cannot ask gets ConfirmationRequired (and a no).</summary>
+    private bool AskOrRefuse(string target, string question, string caption, string cannotAsk, string nextStep)
+    {
         try
         {
-            return Replace
-                ? ShouldContinue($"Replacing {target} stops {running} for the swap; they are started again afterwards. Go ahead?", $"Stop running instances")
-                : ShouldContinue(
-                    $"{target} exists. Replace it with the backup from {plan.Request.Backup.Version}?{affected} The original is kept until the restored copy is in place.",
-                    $"Replace {Noun} {target}");
+            return ShouldContinue(question, caption);
         }
         catch (Exception e) when (e is PSInvalidOperationException or System.Management.Automation.Host.HostException or NotImplementedException)
         {
-            WriteError(new IncusBackupException(ErrorIds.ConfirmationRequired, ErrorKind.InvalidArgument,
-                Replace
-                    ? $"Replacing {target} would stop running instances ({running}) and this session cannot ask whether to; nothing was changed."
-                    : $"{target} exists and this session cannot ask whether to replace it; nothing was changed.", target,
-                Replace
-                    ? "Add -Force (or -Confirm:$false) to let the replace stop and restart them, or -NewName to restore beside it."
-                    : "Add -Replace -Force (or -Confirm:$false) to replace it, or -SkipExisting to leave it, or -NewName to restore beside it.", e));
+            WriteError(new IncusBackupException(ErrorIds.ConfirmationRequired, ErrorKind.InvalidArgument, cannotAsk, target, nextStep, e));
             return false;
         }
     }
@@ -229,15 +227,11 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
     private RestoreRequest Request(BackupRecord backup) => Customize(new RestoreRequest
     {
         Backup = backup,
-        NewName = NewName,
-        PoolMap = ToMap(PoolMap, nameof(PoolMap)),
-        NetworkMap = ToMap(NetworkMap, nameof(NetworkMap)),
         ProjectMap = ToMap(ProjectMap, nameof(ProjectMap)),
-        ProfileMap = ToMap(ProfileMap, nameof(ProfileMap)),
         Conflict = SkipExisting ? ConflictMode.SkipExisting : Replace ? ConflictMode.Replace : ConflictMode.Ask,
     });
 
-    private Dictionary<string, string> ToMap(Hashtable? table, string parameter)
+    protected Dictionary<string, string> ToMap(Hashtable? table, string parameter)
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
         if (table is null) return map;

@@ -17,6 +17,7 @@ internal sealed class InMemoryIncus : IIncusServer
 {
     private readonly object _sync = new();
     private readonly Dictionary<string, Func<Task>> _operations = [];
+    private readonly Dictionary<string, Dictionary<string, string>> _operationMetadata = [];
     private int _nextOperation;
 
     public InMemoryIncus()
@@ -53,6 +54,9 @@ internal sealed class InMemoryIncus : IIncusServer
     /// <summary>Profiles with content (a used_by list); any other name not missing is an empty profile.</summary>
     public Dictionary<(string Project, string Name), IncusProfile> ProfileMap { get; } = [];
     public List<IncusImage> ImageList { get; } = [];
+
+    /// <summary>The files of each image by fingerprint, as its export hands them out (one "image", or "metadata" and "rootfs").</summary>
+    public Dictionary<string, List<(string Name, byte[] Content)>> ImageFiles { get; } = [];
 
     /// <summary>Snapshot names per instance or volume ("project/name" or "project/pool/name").</summary>
     public Dictionary<string, List<string>> Snapshots { get; } = [];
@@ -132,12 +136,13 @@ internal sealed class InMemoryIncus : IIncusServer
         Calls.Enqueue(call);
     }
 
-    private string StartOperation(Func<Task> completion)
+    private string StartOperation(Func<Task> completion, Dictionary<string, string>? metadata = null)
     {
         lock (_sync)
         {
             var id = $"/1.0/operations/op-{++_nextOperation}";
             _operations[id] = completion;
+            if (metadata is not null) _operationMetadata[id] = metadata;
             return id;
         }
     }
@@ -391,10 +396,70 @@ internal sealed class InMemoryIncus : IIncusServer
 
     private sealed class ImageFake(InMemoryIncus server) : IImagesApi
     {
-        public Task<List<IncusImage>> ListAsync(string project, CancellationToken ct) => Task.FromResult(server.ImageList.ToList());
+        public Task<List<IncusImage>> ListAsync(string project, CancellationToken ct) =>
+            Task.FromResult(server.ImageList.Where(i => (i.Project ?? "default") == project).ToList());
 
         public Task<IncusImage?> TryGetAsync(string project, string fingerprint, CancellationToken ct) =>
-            Task.FromResult(server.ImageList.FirstOrDefault(i => i.Fingerprint == fingerprint));
+            Task.FromResult(server.ImageList.FirstOrDefault(i => i.Fingerprint == fingerprint && (i.Project ?? "default") == project));
+
+        public Task<List<ImageAliasEntry>> ListAliasesAsync(string project, CancellationToken ct) =>
+            Task.FromResult(server.ImageList.Where(i => (i.Project ?? "default") == project)
+                .SelectMany(i => i.Aliases.Select(a => new ImageAliasEntry { Name = a.Name, Description = a.Description, Target = i.Fingerprint })).ToList());
+
+        public async Task ExportAsync(string project, string fingerprint, Func<ImagePart, Task> onPart, CancellationToken ct)
+        {
+            server.Record($"export image {project}/{fingerprint[..12]}");
+            foreach (var (name, content) in server.ImageFiles[fingerprint]) await onPart(new ImagePart(name, name, new MemoryStream(content)));
+        }
+
+        public async Task<string> StartImportAsync(string project, ImageUpload upload, CancellationToken ct)
+        {
+            var parts = new List<(string Name, byte[] Content)>();
+            foreach (var part in upload.Parts) parts.Add((part.Name, await ReadAllAsync(part.Body, ct)));
+            server.Record($"import image {project} {string.Join("+", parts.Select(p => p.Name))}");
+            var fingerprint = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(parts.SelectMany(p => p.Content).ToArray()));
+            return server.StartOperation(() =>
+            {
+                server.ImageFiles[fingerprint] = parts;
+                server.ImageList.Add(new IncusImage { Fingerprint = fingerprint, Project = project, Type = "container" });
+                return Task.CompletedTask;
+            }, new Dictionary<string, string> { ["fingerprint"] = fingerprint });
+        }
+
+        public Task UpdateAsync(string project, string fingerprint, ImageUpdate update, CancellationToken ct)
+        {
+            server.Record($"update image {project}/{fingerprint[..12]}");
+            var image = server.ImageList.First(i => i.Fingerprint == fingerprint && (i.Project ?? "default") == project);
+            (image.Properties, image.Public, image.AutoUpdate, image.Profiles) = (update.Properties, update.Public, update.AutoUpdate, update.Profiles);
+            return Task.CompletedTask;
+        }
+
+        public Task DeleteAsync(string project, string fingerprint, CancellationToken ct)
+        {
+            server.Record($"delete image {project}/{fingerprint[..12]}");
+            server.ImageList.RemoveAll(i => i.Fingerprint == fingerprint && (i.Project ?? "default") == project);
+            return Task.CompletedTask;
+        }
+
+        public Task CreateAliasAsync(string project, string name, string? description, string target, CancellationToken ct)
+        {
+            server.Record($"create alias {project}/{name} {target[..12]}");
+            server.ImageList.First(i => i.Fingerprint == target && (i.Project ?? "default") == project).Aliases.Add(new ImageAlias { Name = name, Description = description });
+            return Task.CompletedTask;
+        }
+
+        public async Task UpdateAliasAsync(string project, string name, string? description, string target, CancellationToken ct)
+        {
+            await DeleteAliasAsync(project, name, ct);
+            await CreateAliasAsync(project, name, description, target, ct);
+        }
+
+        public Task DeleteAliasAsync(string project, string name, CancellationToken ct)
+        {
+            server.Record($"delete alias {project}/{name}");
+            foreach (var image in server.ImageList.Where(i => (i.Project ?? "default") == project)) image.Aliases.RemoveAll(a => a.Name == name);
+            return Task.CompletedTask;
+        }
     }
 
     private sealed class OperationFake(InMemoryIncus server) : IOperationsApi
@@ -415,7 +480,12 @@ internal sealed class InMemoryIncus : IIncusServer
                 if (!server._operations.Remove(operation, out completion!)) throw new IncusOperationLostException(operation);
             }
             await completion();
-            return new IncusOperation { Id = operation, StatusCode = 200, Status = "Success" };
+            var metadata = server._operationMetadata.GetValueOrDefault(operation);
+            return new IncusOperation
+            {
+                Id = operation, StatusCode = 200, Status = "Success",
+                Metadata = metadata is null ? default : System.Text.Json.JsonSerializer.SerializeToElement(metadata),
+            };
         }
     }
 }

@@ -7,7 +7,7 @@ namespace IncusBackup.Tests.Module;
 public sealed class ModuleTests : IDisposable
 {
     private static readonly string[] Cmdlets =
-        ["Backup-IncusInstance", "Backup-IncusVolume", "Get-IncusBackup", "Restore-IncusInstance", "Restore-IncusVolume"];
+        ["Backup-IncusImage", "Backup-IncusInstance", "Backup-IncusVolume", "Get-IncusBackup", "Restore-IncusImage", "Restore-IncusInstance", "Restore-IncusVolume"];
 
     private readonly PowerShellSession _ps = PowerShellSession.Create(nonInteractive: true);
 

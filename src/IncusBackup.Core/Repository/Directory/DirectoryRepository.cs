@@ -7,8 +7,9 @@ namespace IncusBackup.Repository.Directory;
 
 /// <summary>
 /// The directory backend (DESIGN §6). A backup is written under <c>.incomplete/</c>, fsynced, and renamed into
-/// place in one step, so a folder under instances/ or volumes/ is always a complete backup:
-/// <c>instances/&lt;project&gt;/&lt;name&gt;/&lt;version&gt;/</c>, <c>volumes/&lt;project&gt;/&lt;pool&gt;/&lt;name&gt;/&lt;version&gt;/</c>.
+/// place in one step, so a folder under instances/, volumes/ or images/ is always a complete backup:
+/// <c>instances/&lt;project&gt;/&lt;name&gt;/&lt;version&gt;/</c>, <c>volumes/&lt;project&gt;/&lt;pool&gt;/&lt;name&gt;/&lt;version&gt;/</c>,
+/// <c>images/&lt;fingerprint&gt;/&lt;version&gt;/</c>.
 /// A record's Location is its version folder.
 /// </summary>
 internal sealed class DirectoryRepository : IBackupRepository
@@ -99,6 +100,8 @@ internal sealed class DirectoryRepository : IBackupRepository
         {
             BackupKind.Instance => Path.Combine(Root, "instances", resource.Project, resource.Name),
             BackupKind.Volume => Path.Combine(Root, "volumes", resource.Project, ResourceName.EnsureSafeSegment(resource.Pool, "pool"), resource.Name),
+            // The spec's layout: images/<fingerprint>/<version>; the manifest records the project.
+            BackupKind.Image => Path.Combine(Root, "images", resource.Name),
             _ => throw new NotSupportedException($"{resource.Kind} backups are not supported yet."),
         };
     }
@@ -109,6 +112,7 @@ internal sealed class DirectoryRepository : IBackupRepository
         var problems = new List<string>();
         if (kind is null or BackupKind.Instance) ListUnder(Path.Combine(Root, "instances"), depth: 2, records, problems, ct);
         if (kind is null or BackupKind.Volume) ListUnder(Path.Combine(Root, "volumes"), depth: 3, records, problems, ct);
+        if (kind is null or BackupKind.Image) ListUnder(Path.Combine(Root, "images"), depth: 1, records, problems, ct);
         return Task.FromResult(new RepositoryListing(records, problems));
     }
 
@@ -202,13 +206,15 @@ internal sealed class DirectoryRepository : IBackupRepository
             Version = Path.GetFileName(folder),
             // When the backup started, to the tick; its version (the folder) has only whole seconds.
             Timestamp = manifest.CreatedAt != default ? manifest.CreatedAt.ToUniversalTime() : new DateTimeOffset(BackupVersion.Parse(Path.GetFileName(folder)).Timestamp),
-            Size = archive.Size,
+            // A split image has two files; the size is what the backup takes.
+            Size = manifest.Files.Sum(f => f.Size),
             Sha256 = archive.Sha256,
             Compression = manifest.Options.DetectedCompression,
             WithoutSnapshots = manifest.Options.InstanceOnly,
             Optimized = manifest.Options.Optimized,
             Consistency = manifest.Options.Consistency,
             Snapshots = [.. manifest.Snapshots],
+            Aliases = ImageAliases(manifest),
             Type = manifest.InstanceType,
             ServerVersion = manifest.Server.Version,
             ArchiveName = archive.Name,
@@ -216,6 +222,13 @@ internal sealed class DirectoryRepository : IBackupRepository
             Repository = Target,
         };
     }
+
+    /// <summary>The alias names an image backup's manifest records.</summary>
+    private static string[] ImageAliases(BackupManifest manifest) =>
+        manifest.Kind == "image" && manifest.Source is { ValueKind: JsonValueKind.Object } source
+            && source.TryGetProperty("aliases", out var aliases) && aliases.ValueKind == JsonValueKind.Array
+            ? [.. aliases.EnumerateArray().Select(a => a.TryGetProperty("name", out var n) ? n.GetString() : null).OfType<string>()]
+            : [];
 
     /// <summary>The record's folder, provided it lies inside this repository (records can come from anywhere in a pipeline).</summary>
     private string FolderOf(BackupRecord backup)

@@ -388,7 +388,7 @@ public sealed class BackupEngineTests : IDisposable
     {
         var instance = AddInstance(InstanceStatus.Running);
 
-        Assert.Equal(BackupEngine.MinimumFreeBytes, await Engine().EstimateSizeAsync(new InstanceBackupSource(instance), None));
+        Assert.Equal(BackupEngine.MinimumFreeBytes, await BackupEngine.EstimateSizeAsync(_incus, new InstanceBackupSource(instance), None));
     }
 
     [Fact]
@@ -396,7 +396,7 @@ public sealed class BackupEngineTests : IDisposable
     {
         var volume = _incus.AddVolume("p", "default", "v1");
 
-        Assert.Equal(5L << 20, await Engine().EstimateSizeAsync(new VolumeBackupSource("default", volume), None));
+        Assert.Equal(5L << 20, await BackupEngine.EstimateSizeAsync(_incus, new VolumeBackupSource("default", volume), None));
     }
 
     [Theory]

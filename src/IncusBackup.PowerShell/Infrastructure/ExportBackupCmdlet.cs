@@ -1,0 +1,45 @@
+using System.Management.Automation;
+using IncusBackup.Backup;
+using IncusBackup.Incus;
+using IncusBackup.Reporting;
+using IncusBackup.Repository;
+
+namespace IncusBackup.PowerShell.Infrastructure;
+
+/// <summary>
+/// Backup-* cmdlets for what the server exports as a backup (instances, custom volumes): how it is held still,
+/// optimized or not, compressed how, with or without snapshots.
+/// </summary>
+public abstract class ExportBackupCmdlet<TSource> : BackupCmdlet<TSource> where TSource : IBackupSource
+{
+    /// <summary>Export without holding running sources still (no freeze).</summary>
+    [Parameter]
+    public SwitchParameter NoSnapshot { get; set; }
+
+    /// <summary>Storage-driver-optimized export: faster, but restores only onto the same storage driver.</summary>
+    [Parameter]
+    public SwitchParameter Optimized { get; set; }
+
+    /// <summary>Compression the server applies. Default: zstd, or gzip when the server has no zstd.</summary>
+    [Parameter]
+    [ValidateSet("none", "gzip", "bzip2", "lz4", "lzma", "xz", "zstd")]
+    public string? Compression { get; set; }
+
+    protected abstract bool WithoutSnapshots { get; }
+
+    protected override Func<TSource, IReporter, CancellationToken, Task<BackupRecord>> Worker(IIncusServer server, IBackupRepository repository)
+    {
+        var options = new BackupOptions
+        {
+            Consistent = !NoSnapshot,
+            Optimized = Optimized,
+            WithoutSnapshots = WithoutSnapshots,
+            Compression = Compression,
+        };
+        var engine = new BackupEngine(server, repository, ToolVersion);
+        return (source, reporter, ct) => engine.BackupAsync(source, options, reporter, ct);
+    }
+
+    protected override Task<long> EstimateSizeAsync(IIncusServer server, TSource source, CancellationToken ct) =>
+        BackupEngine.EstimateSizeAsync(server, source, ct);
+}
