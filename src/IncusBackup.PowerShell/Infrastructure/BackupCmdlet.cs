@@ -63,14 +63,15 @@ public abstract class BackupCmdlet<TSource> : RepositoryCmdlet where TSource : n
         var approved = selection.Targets
             .Where(t => ShouldProcess($"{t} -> {target}", $"Back up {KindNoun}"))
             .ToList();
-        if (approved.Count == 0) return;
+        var extra = PlanExtra(server, selection.Targets, target);
+        if (approved.Count == 0 && extra.Count == 0) return;
 
         var repository = OpenRepositoryForWrite(target);
         using var hold = LockOrStop(repository);
-        var estimate = approved.Sum(t => Await(ct => EstimateSizeAsync(server, t, ct)));
+        var estimate = approved.Sum(t => Await(ct => EstimateSizeAsync(server, t, ct))) + extra.Sum(e => e.EstimatedBytes);
         try
         {
-            repository.EnsureFreeSpace(estimate, $"{approved.Count} {KindNoun} backup(s)");
+            repository.EnsureFreeSpace(estimate, $"{approved.Count + extra.Count} backup(s)");
         }
         catch (IncusBackupException e)
         {
@@ -82,7 +83,18 @@ public abstract class BackupCmdlet<TSource> : RepositoryCmdlet where TSource : n
             (_, record) => WriteObject(record),
             (source, e) => WriteError(e, source.ToString()),
             PipelineStopToken);
+        new ParallelRunner(this, $"Backing up {extra.Count} more item(s) to {target}").Run(
+            extra, ThrottleLimit, (item, reporter, ct) => item.Run(repository, reporter, ct),
+            (_, record) => WriteObject(record),
+            (item, e) => WriteError(e, item.Name),
+            PipelineStopToken);
     }
+
+    /// <summary>
+    /// What else the run backs up along with the selected sources (the images of the instances, with -Images),
+    /// each already approved through ShouldProcess; none by default.
+    /// </summary>
+    protected virtual IReadOnlyList<BackupItem> PlanExtra(IIncusServer server, IReadOnlyList<TSource> selected, Configuration.RepositoryTarget target) => [];
 
     /// <summary>Records a name from a parameter or the pipeline, with the project and pool bound with it.</summary>
     protected void Request(IEnumerable<string> names, string? pool)

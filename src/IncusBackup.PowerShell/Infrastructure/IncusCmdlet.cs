@@ -62,7 +62,7 @@ public abstract class IncusCmdlet : PSCmdlet
     }
 
     /// <summary>Runs an engine call to completion on the pipeline thread; Ctrl+C cancels it.</summary>
-    protected T Await<T>(Func<CancellationToken, Task<T>> call)
+    protected internal T Await<T>(Func<CancellationToken, Task<T>> call)
     {
         try
         {
