@@ -11,6 +11,7 @@
     FormatsToProcess     = @('IncusBackup.format.ps1xml')
     TypesToProcess       = @('IncusBackup.types.ps1xml')
     CmdletsToExport      = @(
+        'Backup-IncusConfig'
         'Backup-IncusImage'
         'Backup-IncusInstance'
         'Backup-IncusVolume'

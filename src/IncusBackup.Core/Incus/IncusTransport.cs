@@ -41,6 +41,14 @@ internal sealed class IncusTransport(HttpMessageHandler handler, Uri baseAddress
             ?? throw new IncusApiException(500, $"Empty response from {path}.");
     }
 
+    /// <summary>GET a list of objects as JSON, for callers that keep every field (config backups).</summary>
+    public async Task<List<System.Text.Json.Nodes.JsonObject>> GetObjectsAsync(string path, CancellationToken ct)
+    {
+        var list = await GetAsync(path, IncusJsonContext.Default.JsonElement, ct).ConfigureAwait(false);
+        return list.ValueKind != JsonValueKind.Array ? [] :
+            [.. list.EnumerateArray().Select(e => System.Text.Json.Nodes.JsonNode.Parse(e.GetRawText())).OfType<System.Text.Json.Nodes.JsonObject>()];
+    }
+
     /// <summary>GET that returns null for a 404 instead of throwing.</summary>
     public async Task<T?> TryGetAsync<T>(string path, JsonTypeInfo<T> type, CancellationToken ct) where T : class
     {

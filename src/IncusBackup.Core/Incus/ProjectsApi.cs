@@ -6,6 +6,9 @@ public interface IProjectsApi
     Task<List<IncusProject>> ListAsync(CancellationToken ct);
 
     Task<IncusProject?> TryGetAsync(string name, CancellationToken ct);
+
+    /// <summary>Every project as the API returns it, every field kept.</summary>
+    Task<List<System.Text.Json.Nodes.JsonObject>> ListObjectsAsync(CancellationToken ct);
 }
 
 internal sealed class ProjectsApi(IncusTransport transport) : IProjectsApi
@@ -15,4 +18,7 @@ internal sealed class ProjectsApi(IncusTransport transport) : IProjectsApi
 
     public Task<IncusProject?> TryGetAsync(string name, CancellationToken ct) =>
         transport.TryGetAsync($"/1.0/projects/{IncusPath.Esc(name)}", IncusJsonContext.Default.IncusProject, ct);
+
+    public Task<List<System.Text.Json.Nodes.JsonObject>> ListObjectsAsync(CancellationToken ct) =>
+        transport.GetObjectsAsync("/1.0/projects?recursion=1", ct);
 }

@@ -67,7 +67,7 @@ public abstract class BackupCmdlet<TSource> : RepositoryCmdlet where TSource : n
         if (approved.Count == 0 && extra.Count == 0) return;
 
         var repository = OpenRepositoryForWrite(target);
-        using var hold = LockOrStop(repository);
+        using var hold = HoldShared(repository);
         var estimate = approved.Sum(t => Await(ct => EstimateSizeAsync(server, t, ct))) + extra.Sum(e => e.EstimatedBytes);
         try
         {
@@ -119,19 +119,6 @@ public abstract class BackupCmdlet<TSource> : RepositoryCmdlet where TSource : n
                 others.Count == 0
                     ? $"List them with: incus {(Kind == BackupKind.Instance ? "list" : "storage volume list")} --all-projects"
                     : $"Add -Project {others[0]} (or -AllProjects)."));
-        }
-    }
-
-    private IDisposable LockOrStop(IBackupRepository repository)
-    {
-        try
-        {
-            return repository.Lock(RepositoryLockMode.Shared);
-        }
-        catch (IncusBackupException e)
-        {
-            ThrowTerminating(e);
-            throw; // not reached
         }
     }
 

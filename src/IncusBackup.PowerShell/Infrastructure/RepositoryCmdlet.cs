@@ -33,6 +33,9 @@ public abstract class RepositoryCmdlet : IncusCmdlet
 
     protected IBackupRepository OpenRepositoryForWrite(RepositoryTarget target) => Terminating(() => RepositoryFactory.OpenForWrite(target, ToolVersion));
 
+    /// <summary>Holds the repository for a backup run (shared with other runs; a prune waits); RepositoryLocked stops the cmdlet.</summary>
+    protected IDisposable HoldShared(IBackupRepository repository) => Terminating(() => repository.Lock(RepositoryLockMode.Shared));
+
     /// <summary>Lists a repository, warning about the backups it had to leave out.</summary>
     protected IReadOnlyList<BackupRecord> ListBackups(IBackupRepository repository, BackupKind? kind)
     {

@@ -21,14 +21,25 @@ public sealed class FakeIncusServer : IDisposable
 
     public FakeIncusServer()
     {
-        var port = FreePort();
-        BaseAddress = new Uri($"http://127.0.0.1:{port}/");
-        _listener.Prefixes.Add(BaseAddress.ToString());
-        _listener.Start();
+        // A free port can be taken by someone else between the probe and the bind: try a few.
+        for (var attempt = 1; ; attempt++)
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{FreePort()}/");
+            _listener.Prefixes.Add(BaseAddress.ToString());
+            try
+            {
+                _listener.Start();
+                break;
+            }
+            catch (HttpListenerException) when (attempt < 5)
+            {
+                _listener.Prefixes.Clear();
+            }
+        }
         _loop = Task.Run(LoopAsync);
     }
 
-    public Uri BaseAddress { get; }
+    public Uri BaseAddress { get; private set; } = null!;
 
     /// <summary>API extensions GET /1.0 reports.</summary>
     public List<string> Extensions { get; } = ["container_backup", "backup_compression", "custom_volume_backup"];
@@ -90,8 +101,15 @@ public sealed class FakeIncusServer : IDisposable
     public void Dispose()
     {
         _stop.Cancel();
-        _listener.Stop();
-        _listener.Close();
+        try
+        {
+            _listener.Stop();
+            _listener.Close();
+        }
+        catch (HttpListenerException)
+        {
+            // The managed listener re-resolves its endpoint on close; a port already reused elsewhere is no failure of the test.
+        }
         try
         {
             _loop.Wait(TimeSpan.FromSeconds(5));

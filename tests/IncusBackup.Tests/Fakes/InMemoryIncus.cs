@@ -370,6 +370,10 @@ internal sealed class InMemoryIncus : IIncusServer
 
         public Task<StoragePool?> TryGetAsync(string name, CancellationToken ct) =>
             Task.FromResult(server.PoolNames.Contains(name) ? new StoragePool { Name = name, Driver = "dir" } : null);
+
+        public Task<List<System.Text.Json.Nodes.JsonObject>> ListObjectsAsync(CancellationToken ct) =>
+            Task.FromResult(server.PoolNames.Order(StringComparer.Ordinal)
+                .Select(p => new System.Text.Json.Nodes.JsonObject { ["name"] = p, ["driver"] = "dir", ["config"] = new System.Text.Json.Nodes.JsonObject(), ["used_by"] = new System.Text.Json.Nodes.JsonArray() }).ToList());
     }
 
     private sealed class ProjectFake(InMemoryIncus server) : IProjectsApi
@@ -379,6 +383,10 @@ internal sealed class InMemoryIncus : IIncusServer
 
         public Task<IncusProject?> TryGetAsync(string name, CancellationToken ct) =>
             Task.FromResult(server.ProjectNames.Contains(name) ? new IncusProject { Name = name } : null);
+
+        public Task<List<System.Text.Json.Nodes.JsonObject>> ListObjectsAsync(CancellationToken ct) =>
+            Task.FromResult(server.ProjectNames.Order(StringComparer.Ordinal)
+                .Select(p => new System.Text.Json.Nodes.JsonObject { ["name"] = p, ["description"] = "", ["config"] = new System.Text.Json.Nodes.JsonObject() }).ToList());
     }
 
     private sealed class ProfileFake(InMemoryIncus server) : IProfilesApi
@@ -386,12 +394,22 @@ internal sealed class InMemoryIncus : IIncusServer
         public Task<IncusProfile?> TryGetAsync(string project, string name, CancellationToken ct) =>
             Task.FromResult(server.MissingProfiles.Contains($"{project}/{name}") ? null
                 : server.ProfileMap.GetValueOrDefault((project, name)) ?? new IncusProfile { Name = name, UsedBy = [] });
+
+        public Task<List<System.Text.Json.Nodes.JsonObject>> ListObjectsAsync(string project, CancellationToken ct) =>
+            Task.FromResult(server.ProfileMap.Where(p => p.Key.Project == project).Select(p => p.Value).Prepend(new IncusProfile { Name = "default" })
+                .Select(p => new System.Text.Json.Nodes.JsonObject
+                {
+                    ["name"] = p.Name, ["description"] = p.Description ?? "", ["project"] = project,
+                    ["config"] = new System.Text.Json.Nodes.JsonObject(), ["devices"] = new System.Text.Json.Nodes.JsonObject(),
+                }).ToList());
     }
 
     private sealed class NetworkFake(InMemoryIncus server) : INetworksApi
     {
         public Task<IncusNetwork?> TryGetAsync(string project, string name, CancellationToken ct) =>
             Task.FromResult(server.MissingNetworks.Contains($"{project}/{name}") ? null : new IncusNetwork { Name = name, Managed = true });
+
+        public Task<List<System.Text.Json.Nodes.JsonObject>> ListObjectsAsync(string project, CancellationToken ct) => Task.FromResult(new List<System.Text.Json.Nodes.JsonObject>());
     }
 
     private sealed class ImageFake(InMemoryIncus server) : IImagesApi

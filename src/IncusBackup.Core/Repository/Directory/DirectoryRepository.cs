@@ -94,6 +94,8 @@ internal sealed class DirectoryRepository : IBackupRepository
     /// <summary>The folder that holds every version of one resource; refuses names that would leave the repository.</summary>
     public string ResourceFolder(ResourceKey resource)
     {
+        // The spec's layout: config/<version>; the manifest records which projects it covers.
+        if (resource.Kind == BackupKind.Config) return Path.Combine(Root, "config");
         ResourceName.EnsureSafeSegment(resource.Project, "project");
         ResourceName.EnsureSafeSegment(resource.Name, resource.Kind.ToString().ToLowerInvariant());
         return resource.Kind switch
@@ -113,6 +115,7 @@ internal sealed class DirectoryRepository : IBackupRepository
         if (kind is null or BackupKind.Instance) ListUnder(Path.Combine(Root, "instances"), depth: 2, records, problems, ct);
         if (kind is null or BackupKind.Volume) ListUnder(Path.Combine(Root, "volumes"), depth: 3, records, problems, ct);
         if (kind is null or BackupKind.Image) ListUnder(Path.Combine(Root, "images"), depth: 1, records, problems, ct);
+        if (kind is null or BackupKind.Config) ListUnder(Path.Combine(Root, "config"), depth: 0, records, problems, ct);
         return Task.FromResult(new RepositoryListing(records, problems));
     }
 

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using IncusBackup.Incus;
+
+namespace IncusBackup.Config;
+
+/// <summary>
+/// Reads a server's declarative config into a <see cref="ConfigSnapshot"/>, keeping only what can be written
+/// back: fields the server manages (used_by, status, locations, managed) and volatile.* keys are left out.
+/// Profiles and networks are read in every project that has its own (features.profiles, features.networks).
+/// </summary>
+public static class ConfigReader
+{
+    /// <param name="project">One project (its profiles and networks, and the project itself), or null for all.</param>
+    public static async Task<ConfigSnapshot> ReadAsync(IIncusServer server, string? project, CancellationToken ct)
+    {
+        var resources = new List<ConfigResource>();
+        var projects = (await server.Projects.ListObjectsAsync(ct).ConfigureAwait(false))
+            .Where(p => project is null || Name(p) == project).ToList();
+        foreach (var p in projects)
+            resources.Add(new ConfigResource(ConfigKind.Project, null, Name(p), Keep(p, "name", "description", "config")));
+
+        foreach (var pool in await server.StoragePools.ListObjectsAsync(ct).ConfigureAwait(false))
+            resources.Add(new ConfigResource(ConfigKind.StoragePool, null, Name(pool), Keep(pool, "name", "driver", "description", "config")));
+
+        foreach (var p in projects)
+        {
+            var name = Name(p);
+            if (Owns(p, "features.networks"))
+            {
+                foreach (var network in await server.Networks.ListObjectsAsync(name, ct).ConfigureAwait(false))
+                {
+                    // A project lists the default project's networks too when it has none of its own.
+                    if (network["managed"]?.GetValue<bool>() != true || (network["project"]?.GetValue<string>() ?? "default") != name) continue;
+                    resources.Add(new ConfigResource(ConfigKind.Network, name, Name(network), Keep(network, "name", "type", "description", "config", "project")));
+                }
+            }
+            if (Owns(p, "features.profiles"))
+            {
+                foreach (var profile in await server.Profiles.ListObjectsAsync(name, ct).ConfigureAwait(false))
+                    resources.Add(new ConfigResource(ConfigKind.Profile, name, Name(profile), Keep(profile, "name", "description", "config", "devices", "project")));
+            }
+        }
+
+        if (project is null)
+        {
+            var info = await server.GetServerAsync(ct).ConfigureAwait(false);
+            var config = new JsonObject();
+            foreach (var key in ConfigSnapshot.ServerKeys)
+            {
+                if (info.Config?.TryGetValue(key, out var value) == true && value.ValueKind == JsonValueKind.String)
+                    config[key] = value.GetString();
+            }
+            resources.Add(new ConfigResource(ConfigKind.Server, null, "server", new JsonObject { ["config"] = config }));
+        }
+        return new ConfigSnapshot(resources);
+    }
+
+    /// <summary>The default project owns everything; another project owns its profiles or networks when the feature is on.</summary>
+    private static bool Owns(JsonObject project, string feature) =>
+        Name(project) == "default" || project["config"]?[feature]?.GetValue<string>() == "true";
+
+    private static string Name(JsonObject o) => o["name"]?.GetValue<string>() ?? "";
+
+    /// <summary>The named fields of an object, with volatile.* keys dropped from its config.</summary>
+    private static JsonObject Keep(JsonObject source, params string[] fields)
+    {
+        var kept = new JsonObject();
+        foreach (var field in fields)
+        {
+            if (source[field] is not { } value) continue;
+            if (field == "config" && value is JsonObject config)
+            {
+                var clean = new JsonObject();
+                foreach (var (key, v) in config)
+                    if (!key.StartsWith("volatile.", StringComparison.Ordinal)) clean[key] = v?.DeepClone();
+                kept[field] = clean;
+            }
+            else
+            {
+                kept[field] = value.DeepClone();
+            }
+        }
+        return kept;
+    }
+}
