@@ -16,6 +16,7 @@
         'Backup-IncusInstance'
         'Backup-IncusVolume'
         'Get-IncusBackup'
+        'Restore-IncusConfig'
         'Restore-IncusImage'
         'Restore-IncusInstance'
         'Restore-IncusVolume'

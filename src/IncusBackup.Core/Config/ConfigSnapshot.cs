@@ -64,7 +64,9 @@ public sealed class ConfigSnapshot
             }
             if (kind == ConfigKind.Server)
             {
-                if (document is JsonObject server) resources.Add(new ConfigResource(ConfigKind.Server, null, "server", server));
+                // A backup of one project has no server keys; neither has a server that sets none.
+                if (document is JsonObject server && server["config"] is JsonObject { Count: > 0 })
+                    resources.Add(new ConfigResource(ConfigKind.Server, null, "server", server));
                 continue;
             }
             foreach (var item in document as JsonArray ?? [])

@@ -51,6 +51,7 @@ public static class ErrorIds
     public const string RestoreFailed = "RestoreFailed";
     public const string ReplaceRolledBack = "ReplaceRolledBack";
     public const string ReplaceNotSupported = "ReplaceNotSupported";
+    public const string ConfigApplyFailed = "ConfigApplyFailed";
 
     // Anything else.
     public const string IOFailed = "IOFailed";

@@ -22,6 +22,7 @@ public interface IIncusServer : IDisposable
     INetworksApi Networks { get; }
     IImagesApi Images { get; }
     IOperationsApi Operations { get; }
+    IConfigApi Config { get; }
 }
 
 public static class IncusServerExtensions
@@ -46,6 +47,7 @@ internal sealed class IncusServer : IIncusServer
         Networks = new NetworksApi(transport);
         Images = new ImagesApi(transport);
         Operations = new OperationsApi(transport);
+        Config = new ConfigApi(transport);
     }
 
     public string Endpoint => _transport.Endpoint;
@@ -57,6 +59,7 @@ internal sealed class IncusServer : IIncusServer
     public INetworksApi Networks { get; }
     public IImagesApi Images { get; }
     public IOperationsApi Operations { get; }
+    public IConfigApi Config { get; }
 
     public async Task<ServerInfo> GetServerAsync(CancellationToken ct)
     {

@@ -166,13 +166,39 @@ internal sealed class IncusTransport(HttpMessageHandler handler, Uri baseAddress
         }
     }
 
-    private async Task<IncusEnvelope> SendJsonAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct, bool throwOnError = true)
+    /// <summary>GET one object with the ETag the server gives it, for an If-Match update (docs/incus-api.md §6).</summary>
+    public async Task<(System.Text.Json.Nodes.JsonObject? Value, string? ETag)> GetObjectWithETagAsync(string path, CancellationToken ct)
+    {
+        string? etag = null;
+        try
+        {
+            var envelope = await SendJsonAsync(HttpMethod.Get, path, null, ct, onResponse: r => etag = r.Headers.ETag?.Tag).ConfigureAwait(false);
+            return (System.Text.Json.Nodes.JsonNode.Parse(envelope.Metadata.GetRawText()) as System.Text.Json.Nodes.JsonObject, etag);
+        }
+        catch (IncusApiException e) when (e.IsNotFound)
+        {
+            return (null, null);
+        }
+    }
+
+    /// <summary>Sends a JSON object (POST, PUT, PATCH), with If-Match when an ETag is given, and waits for an async answer.</summary>
+    public async Task SendObjectAsync(HttpMethod method, string path, System.Text.Json.Nodes.JsonObject body, string? ifMatch, CancellationToken ct)
+    {
+        var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        var envelope = await SendJsonAsync(method, path, content, ct, ifMatch: ifMatch).ConfigureAwait(false);
+        if (envelope.Type == "async") await WaitAsync(envelope.Operation!, null, ct).ConfigureAwait(false);
+    }
+
+    private async Task<IncusEnvelope> SendJsonAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct, bool throwOnError = true,
+        string? ifMatch = null, Action<HttpResponseMessage>? onResponse = null)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (ifMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
         var started = DateTime.UtcNow;
         using (var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false))
         {
+            onResponse?.Invoke(response);
             var envelope = await ReadEnvelopeAsync(response, ct).ConfigureAwait(false);
             Trace?.Invoke($"{method} {path} -> {(int)response.StatusCode} {envelope.Type} ({(DateTime.UtcNow - started).TotalMilliseconds:F0} ms){(envelope.Type == "error" ? ": " + envelope.Error : "")}");
             if (envelope.Type == "error" && throwOnError)

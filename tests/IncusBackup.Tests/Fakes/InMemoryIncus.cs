@@ -30,6 +30,7 @@ internal sealed class InMemoryIncus : IIncusServer
         Networks = new NetworkFake(this);
         Images = new ImageFake(this);
         Operations = new OperationFake(this);
+        Config = new ConfigFake(this);
         ProjectNames.Add("default");
         PoolNames.Add("default");
     }
@@ -87,6 +88,10 @@ internal sealed class InMemoryIncus : IIncusServer
     public INetworksApi Networks { get; }
     public IImagesApi Images { get; }
     public IOperationsApi Operations { get; }
+    public IConfigApi Config { get; }
+
+    /// <summary>Declarative config the config API reads and writes, by "Kind:project/name" (IncusBackup.Config.ConfigResource.Key).</summary>
+    public Dictionary<string, System.Text.Json.Nodes.JsonObject> ConfigObjects { get; } = [];
 
     public Task<ServerInfo> GetServerAsync(CancellationToken ct) => Task.FromResult(Info);
 
@@ -476,6 +481,37 @@ internal sealed class InMemoryIncus : IIncusServer
         {
             server.Record($"delete alias {project}/{name}");
             foreach (var image in server.ImageList.Where(i => (i.Project ?? "default") == project)) image.Aliases.RemoveAll(a => a.Name == name);
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed class ConfigFake(InMemoryIncus server) : IConfigApi
+    {
+        private static string Key(IncusBackup.Config.ConfigKind kind, string? project, string name) =>
+            $"{kind}:{(project is null ? "" : project + "/")}{name}";
+
+        public Task<(System.Text.Json.Nodes.JsonObject? Value, string? ETag)> GetAsync(IncusBackup.Config.ConfigKind kind, string? project, string name, CancellationToken ct) =>
+            Task.FromResult(server.ConfigObjects.TryGetValue(Key(kind, project, name), out var o)
+                ? ((System.Text.Json.Nodes.JsonObject?)o.DeepClone(), (string?)$"\"{o.ToJsonString().GetHashCode()}\"")
+                : (null, null));
+
+        public Task CreateAsync(IncusBackup.Config.ConfigKind kind, string? project, System.Text.Json.Nodes.JsonObject body, CancellationToken ct)
+        {
+            var name = body["name"]!.GetValue<string>();
+            server.Record($"create {kind} {(project is null ? "" : project + "/")}{name}");
+            if (server.ConfigObjects.ContainsKey(Key(kind, project, name))) throw new IncusApiException(409, $"{kind} {name} already exists");
+            server.ConfigObjects[Key(kind, project, name)] = (System.Text.Json.Nodes.JsonObject)body.DeepClone();
+            return Task.CompletedTask;
+        }
+
+        public Task UpdateAsync(IncusBackup.Config.ConfigKind kind, string? project, string name, System.Text.Json.Nodes.JsonObject body, string? etag, CancellationToken ct)
+        {
+            server.Record($"update {kind} {(project is null ? "" : project + "/")}{name}");
+            var key = Key(kind, project, name);
+            if (!server.ConfigObjects.TryGetValue(key, out var current)) throw new IncusApiException(404, $"{kind} {name} not found");
+            var updated = (System.Text.Json.Nodes.JsonObject)current.DeepClone();
+            foreach (var (field, value) in body) updated[field] = value?.DeepClone();
+            server.ConfigObjects[key] = updated;
             return Task.CompletedTask;
         }
     }

@@ -32,6 +32,7 @@ internal sealed class TracingIncus : IIncusServer
     public INetworksApi Networks => _inner.Networks;
     public IImagesApi Images => _inner.Images;
     public IOperationsApi Operations => _inner.Operations;
+    public IConfigApi Config => _inner.Config;
 
     public Task<ServerInfo> GetServerAsync(CancellationToken ct) => _inner.GetServerAsync(ct);
 

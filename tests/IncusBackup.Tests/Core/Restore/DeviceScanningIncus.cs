@@ -21,6 +21,7 @@ internal sealed class DeviceScanningIncus(InMemoryIncus inner) : IIncusServer
     public INetworksApi Networks => inner.Networks;
     public IImagesApi Images => inner.Images;
     public IOperationsApi Operations => inner.Operations;
+    public IConfigApi Config => inner.Config;
 
     public Task<ServerInfo> GetServerAsync(CancellationToken ct) => inner.GetServerAsync(ct);
 

@@ -1,0 +1,103 @@
+using System.Text.Json.Nodes;
+using IncusBackup.Errors;
+using IncusBackup.Incus;
+
+namespace IncusBackup.Config;
+
+/// <summary>
+/// Makes the server's config what a backup holds, one resource at a time in dependency order (projects, pools,
+/// networks, profiles, server keys): creates what is missing, updates what differs (PUT with the ETag just read,
+/// so a change made meanwhile is not overwritten), never deletes what only the server has. A resource that fails
+/// is reported and what depends on it is skipped; the others go on.
+/// </summary>
+public sealed class ConfigApplier(IIncusServer server)
+{
+    /// <summary>Applies one comparison (Create or Update); returns null when done, else why not.</summary>
+    public async Task<string?> ApplyAsync(ConfigComparison comparison, ISet<string> failed, CancellationToken ct)
+    {
+        var desired = comparison.Desired;
+        if (desired is null || comparison.Change.Action is ConfigAction.Unchanged or ConfigAction.Extra) return null;
+        if (BlockedBy(desired, failed) is { } blocker) return $"skipped: {blocker} could not be restored";
+        try
+        {
+            if (comparison.Change.Action == ConfigAction.Create)
+            {
+                await server.Config.CreateAsync(desired.Kind, desired.Project, CreateBody(desired), ct).ConfigureAwait(false);
+            }
+            else
+            {
+                var (current, etag) = await server.Config.GetAsync(desired.Kind, desired.Project, desired.Name, ct).ConfigureAwait(false);
+                await server.Config.UpdateAsync(desired.Kind, desired.Project, desired.Name, UpdateBody(desired, current), etag, ct).ConfigureAwait(false);
+            }
+            return null;
+        }
+        catch (IncusBackupException e)
+        {
+            failed.Add(Label(desired));
+            return e.Message;
+        }
+    }
+
+    /// <summary>The project, pool or network a resource needs, when restoring it failed.</summary>
+    private static string? BlockedBy(ConfigResource resource, ISet<string> failed)
+    {
+        if (resource.Project is { } project && failed.Contains($"project {project}")) return $"project {project}";
+        if (resource.Body["devices"] is not JsonObject devices) return null;
+        foreach (var (_, device) in devices)
+        {
+            if (device is not JsonObject d) continue;
+            if (d["pool"]?.GetValue<string>() is { } pool && failed.Contains($"storage pool {pool}")) return $"storage pool {pool}";
+            foreach (var key in new[] { "network", "parent" })
+                if (d[key]?.GetValue<string>() is { } network && failed.Contains($"network {resource.Project}/{network}")) return $"network {network}";
+        }
+        return null;
+    }
+
+    private static string Label(ConfigResource r) => r.Kind switch
+    {
+        ConfigKind.Project => $"project {r.Name}",
+        ConfigKind.StoragePool => $"storage pool {r.Name}",
+        ConfigKind.Network => $"network {r.Project}/{r.Name}",
+        ConfigKind.Profile => $"profile {r.Project}/{r.Name}",
+        _ => "server",
+    };
+
+    /// <summary>The backup's body without the project (it goes in the query string).</summary>
+    internal static JsonObject CreateBody(ConfigResource desired)
+    {
+        var body = (JsonObject)desired.Body.DeepClone();
+        body.Remove("project");
+        return body;
+    }
+
+    /// <summary>
+    /// What PUT takes: description, config (whole: a project's config is replaced, not merged) and a profile's
+    /// devices. The server's keys are PATCHed: the backup's values, and "" for a key it does not have (removes it).
+    /// </summary>
+    internal static JsonObject UpdateBody(ConfigResource desired, JsonObject? current)
+    {
+        if (desired.Kind == ConfigKind.Server)
+        {
+            var keys = new JsonObject();
+            var want = desired.Map("config");
+            foreach (var key in ConfigSnapshot.ServerKeys)
+            {
+                var have = current?["config"]?[key]?.ToString();
+                if (want.TryGetValue(key, out var value)) { if (value != have) keys[key] = value; }
+                else if (!string.IsNullOrEmpty(have)) keys[key] = "";
+            }
+            return new JsonObject { ["config"] = keys };
+        }
+        var config = desired.Body["config"]?.DeepClone() as JsonObject ?? new JsonObject();
+        // volatile.* keys are the server's own (a backup leaves them out): keep what the server has.
+        foreach (var (key, value) in current?["config"] as JsonObject ?? [])
+            if (key.StartsWith("volatile.", StringComparison.Ordinal)) config[key] = value?.DeepClone();
+        var body = new JsonObject
+        {
+            ["description"] = desired.Body["description"]?.DeepClone() ?? "",
+            ["config"] = config,
+        };
+        if (desired.Kind == ConfigKind.Profile) body["devices"] = desired.Body["devices"]?.DeepClone() ?? new JsonObject();
+        return body;
+    }
+}
