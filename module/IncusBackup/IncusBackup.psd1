@@ -14,6 +14,7 @@
         'Backup-IncusConfig'
         'Backup-IncusImage'
         'Backup-IncusInstance'
+        'Backup-IncusServer'
         'Backup-IncusVolume'
         'Get-IncusBackup'
         'Restore-IncusConfig'

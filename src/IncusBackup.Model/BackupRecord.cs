@@ -34,6 +34,9 @@ public sealed class BackupRecord
     public bool Optimized { get; init; }
     public string[] Snapshots { get; init; } = [];
 
+    /// <summary>The Backup-IncusServer run this backup belongs to (its start, YYYYMMDDThhmmssZ); null for single backups.</summary>
+    public string? RunId { get; init; }
+
     /// <summary>An image's aliases when it was backed up (empty for other kinds).</summary>
     public string[] Aliases { get; init; } = [];
     /// <summary>container or virtual-machine for an instance, filesystem or block for a volume. Alias in scripts: InstanceType.</summary>

@@ -96,6 +96,7 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
                 CreatedAt = createdAt,
                 CompletedAt = DateTimeOffset.UtcNow,
                 ToolVersion = toolVersion,
+                RunId = options.RunId,
                 Server = ManifestServer.Of(info, server.Endpoint),
                 Options = new ManifestOptions
                 {

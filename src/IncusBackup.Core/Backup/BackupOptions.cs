@@ -13,6 +13,9 @@ public sealed record BackupOptions
     /// <summary>Compression the user asked for; null picks the fastest the server supports.</summary>
     public string? Compression { get; init; }
 
+    /// <summary>The run this backup belongs to (Backup-IncusServer), recorded in the manifest.</summary>
+    public string? RunId { get; init; }
+
     /// <summary>Safety net: the server deletes a server-side backup we could not delete ourselves after this long.</summary>
     public TimeSpan ServerBackupLifetime { get; init; } = TimeSpan.FromHours(6);
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using IncusBackup.Errors;
 using IncusBackup.Incus;
 using IncusBackup.Reporting;
@@ -11,12 +12,17 @@ namespace IncusBackup.Backup;
 /// bring it back as a surprise. On a dir pool the server reads the live filesystem. So the running writers are
 /// frozen (cgroup freezer: processes stop, nothing in memory is lost) only while the server reads the source,
 /// and thawed the moment it is done: the archive holds one point in time, without any trace of our own.
+/// Parallel backups can need the same instance frozen at once (an instance and the volume it writes to): holds
+/// are counted per instance, so the first freezes it and only the last thaws it.
 /// </summary>
 internal sealed class ConsistencyHold : IAsyncDisposable
 {
+    /// <summary>The holds of each connection's workers (one cmdlet run shares one connection), by instance.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IIncusServer, ConcurrentDictionary<string, Holders>> Registry = new();
+
     private readonly IIncusServer _server;
     private readonly IReporter _reporter;
-    private readonly List<IncusInstance> _frozen = [];
+    private readonly List<IncusInstance> _held = [];
     private readonly int _writers;
     private bool _failed;
 
@@ -33,17 +39,29 @@ internal sealed class ConsistencyHold : IAsyncDisposable
     /// <summary>A hold that holds nothing: -NoSnapshot.</summary>
     public static ConsistencyHold None(IIncusServer server, IReporter reporter) => new(server, reporter, 0);
 
-    /// <summary>Freezes every running writer; one that cannot be frozen is backed up live, with a warning.</summary>
+    /// <summary>Freezes every active writer (or joins a hold already on it); one that cannot be frozen is backed up live, with a warning.</summary>
     public static async Task<ConsistencyHold> FreezeAsync(IIncusServer server, IReadOnlyList<IncusInstance> writers, IReporter reporter, CancellationToken ct)
     {
-        var hold = new ConsistencyHold(server, reporter, writers.Count(w => w.IsActive));
-        foreach (var instance in writers.Where(i => i.Status == InstanceStatus.Running))
+        var active = writers.Where(w => w.IsActive).ToList();
+        var hold = new ConsistencyHold(server, reporter, active.Count);
+        foreach (var instance in active)
         {
+            var holders = Registry.GetOrCreateValue(server).GetOrAdd(Key(instance), _ => new Holders());
+            await holders.Gate.WaitAsync(ct).ConfigureAwait(false);
             try
             {
-                await server.Instances.ChangeStateAsync(instance.Project, instance.Name, InstanceAction.Freeze, ct).ConfigureAwait(false);
-                hold._frozen.Add(instance);
-                reporter.Verbose($"Froze {instance.Project}/{instance.Name} while the server reads it.");
+                if (holders.Count == 0)
+                {
+                    // Freeze only a running instance: one frozen by someone else stays theirs to thaw.
+                    if (instance.Status == InstanceStatus.Running)
+                    {
+                        await server.Instances.ChangeStateAsync(instance.Project, instance.Name, InstanceAction.Freeze, ct).ConfigureAwait(false);
+                        holders.FrozenByUs = true;
+                        reporter.Verbose($"Froze {instance.Project}/{instance.Name} while the server reads it.");
+                    }
+                }
+                holders.Count++;
+                hold._held.Add(instance);
             }
             catch (IncusApiException e)
             {
@@ -52,20 +70,26 @@ internal sealed class ConsistencyHold : IAsyncDisposable
             }
             catch
             {
+                holders.Gate.Release();
                 await hold.DisposeAsync().ConfigureAwait(false);
                 throw;
             }
+            holders.Gate.Release();
         }
         return hold;
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var instance in _frozen)
+        foreach (var instance in _held)
         {
+            var holders = Registry.GetOrCreateValue(_server)[Key(instance)];
+            // Never cancelled: an instance must not stay frozen because the user pressed Ctrl+C.
+            await holders.Gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
             try
             {
-                // Never cancelled: an instance must not stay frozen because the user pressed Ctrl+C.
+                if (--holders.Count > 0 || !holders.FrozenByUs) continue;
+                holders.FrozenByUs = false;
                 await _server.Instances.ChangeStateAsync(instance.Project, instance.Name, InstanceAction.Unfreeze, CancellationToken.None).ConfigureAwait(false);
                 _reporter.Verbose($"Thawed {instance.Project}/{instance.Name}.");
             }
@@ -73,7 +97,21 @@ internal sealed class ConsistencyHold : IAsyncDisposable
             {
                 _reporter.Warning($"Could not unfreeze {instance.Project}/{instance.Name}: {e.Message}. Run: incus start {instance.Name} --project {instance.Project}");
             }
+            finally
+            {
+                holders.Gate.Release();
+            }
         }
-        _frozen.Clear();
+        _held.Clear();
+    }
+
+    private static string Key(IncusInstance instance) => $"{instance.Project}/{instance.Name}";
+
+    /// <summary>How many holds one instance has, and whether it is frozen because of them.</summary>
+    private sealed class Holders
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+        public int Count { get; set; }
+        public bool FrozenByUs { get; set; }
     }
 }

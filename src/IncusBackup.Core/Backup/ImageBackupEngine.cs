@@ -18,6 +18,9 @@ public sealed class ImageBackupEngine(IIncusServer server, IBackupRepository rep
 {
     private const int BufferSize = 1 << 20;
 
+    /// <summary>The run these backups belong to (Backup-IncusServer), recorded in each manifest.</summary>
+    public string? RunId { get; init; }
+
     public async Task<BackupRecord> BackupAsync(ImageBackupSource source, IReporter reporter, CancellationToken ct)
     {
         var display = source.ToString();
@@ -49,6 +52,7 @@ public sealed class ImageBackupEngine(IIncusServer server, IBackupRepository rep
             CreatedAt = createdAt,
             CompletedAt = DateTimeOffset.UtcNow,
             ToolVersion = toolVersion,
+            RunId = RunId,
             Server = ManifestServer.Of(info, server.Endpoint),
             Options = new ManifestOptions
             {

@@ -13,6 +13,9 @@ public sealed class ConfigBackupEngine(Incus.IIncusServer server, IBackupReposit
     /// <summary>The manifest's project for a backup of every project.</summary>
     public const string AllProjects = "*";
 
+    /// <summary>The run this backup belongs to (Backup-IncusServer), recorded in the manifest.</summary>
+    public string? RunId { get; init; }
+
     /// <param name="project">One project, or null for the whole server.</param>
     public async Task<BackupRecord> BackupAsync(string? project, IReporter reporter, CancellationToken ct)
     {
@@ -38,6 +41,7 @@ public sealed class ConfigBackupEngine(Incus.IIncusServer server, IBackupReposit
             CreatedAt = createdAt,
             CompletedAt = DateTimeOffset.UtcNow,
             ToolVersion = toolVersion,
+            RunId = RunId,
             Server = ManifestServer.Of(info, server.Endpoint),
             Options = new ManifestOptions { Consistency = "None", Compression = "none", DetectedCompression = "none", ExportMethod = "Config" },
             Files = [.. files.OrderBy(f => Array.IndexOf([.. ConfigSnapshot.FileNames.Values], f.Name))],

@@ -17,6 +17,9 @@ public sealed class BackupManifest
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset CompletedAt { get; set; }
     public string ToolVersion { get; set; } = "";
+
+    /// <summary>The run that took this backup along with others (Backup-IncusServer), so the whole run can be found again.</summary>
+    public string? RunId { get; set; }
     public ManifestServer Server { get; set; } = new();
     public ManifestOptions Options { get; set; } = new();
     public string? InstanceType { get; set; }
@@ -74,6 +77,9 @@ public sealed class RepositoryMetadata
     public string Layout { get; set; } = "incus-backup/directory";
     public DateTimeOffset CreatedAt { get; set; }
     public string ToolVersion { get; set; } = "";
+
+    /// <summary>The run that took this backup along with others (Backup-IncusServer), so the whole run can be found again.</summary>
+    public string? RunId { get; set; }
 }
 
 [JsonSourceGenerationOptions(

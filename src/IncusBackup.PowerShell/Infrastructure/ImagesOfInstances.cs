@@ -15,7 +15,7 @@ namespace IncusBackup.PowerShell.Infrastructure;
 internal static class ImagesOfInstances
 {
     public static IReadOnlyList<BackupItem> Plan(IncusCmdlet cmdlet, IIncusServer server, IReadOnlyList<InstanceBackupSource> instances,
-        bool all, RepositoryTarget target)
+        bool all, RepositoryTarget target, string? runId = null)
     {
         var selector = new ResourceSelector(server);
         var stored = StoredFingerprints(target);
@@ -39,7 +39,7 @@ internal static class ImagesOfInstances
             }
             if (!cmdlet.ShouldProcess($"{image} -> {target}", "Back up image")) continue;
             items.Add(new BackupItem($"image {image}", Math.Max(image.Image.Size, BackupEngine.MinimumFreeBytes),
-                (repository, reporter, ct) => new ImageBackupEngine(server, repository, IncusCmdlet.ToolVersion).BackupAsync(image, reporter, ct)));
+                (repository, reporter, ct) => new ImageBackupEngine(server, repository, IncusCmdlet.ToolVersion) { RunId = runId }.BackupAsync(image, reporter, ct)));
         }
         return items;
     }

@@ -22,9 +22,12 @@ public sealed class IncusInstance
     public Dictionary<string, string>? ExpandedConfig { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 
-    /// <summary>Running or frozen: its processes exist, so it may write to its disks.</summary>
+    /// <summary>
+    /// Anything but stopped: running, frozen, or on the way between (Freezing, Starting...): its processes may
+    /// exist, so it may write to its disks.
+    /// </summary>
     [JsonIgnore]
-    public bool IsActive => Status is InstanceStatus.Running or InstanceStatus.Frozen;
+    public bool IsActive => Status is not InstanceStatus.Stopped;
 
     /// <summary>The storage pool of the root disk, from the expanded devices (profiles included).</summary>
     [JsonIgnore]

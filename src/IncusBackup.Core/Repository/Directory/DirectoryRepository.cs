@@ -218,6 +218,7 @@ internal sealed class DirectoryRepository : IBackupRepository
             Consistency = manifest.Options.Consistency,
             Snapshots = [.. manifest.Snapshots],
             Aliases = ImageAliases(manifest),
+            RunId = manifest.RunId,
             Type = manifest.InstanceType,
             ServerVersion = manifest.Server.Version,
             ArchiveName = archive.Name,
