@@ -19,6 +19,7 @@
         'Get-IncusBackup'
         'Restore-IncusConfig'
         'Restore-IncusImage'
+        'Restore-IncusServer'
         'Restore-IncusInstance'
         'Restore-IncusVolume'
     )

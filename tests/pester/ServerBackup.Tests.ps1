@@ -19,7 +19,7 @@ AfterAll {
 
 Describe 'Backup-IncusServer' {
     It 'backs up the config, the instance, its volume and its image in one run, and says so at the end' -Skip:$script:NoIncus {
-        $records = Backup-IncusServer -Project $script:P -Target $script:T -InformationVariable summary -InformationAction SilentlyContinue
+        $records = Backup-IncusServer -Project $script:P -Target $script:T -InformationVariable summary -InformationAction Ignore
         ($records.Kind | ForEach-Object ToString | Sort-Object) | Should -Be @('Config', 'Image', 'Instance', 'Volume')
         @($records.RunId | Sort-Object -Unique).Count | Should -Be 1
         $records[0].RunId | Should -Match '^\d{8}T\d{6}Z$'

@@ -77,9 +77,6 @@ public sealed class RepositoryMetadata
     public string Layout { get; set; } = "incus-backup/directory";
     public DateTimeOffset CreatedAt { get; set; }
     public string ToolVersion { get; set; } = "";
-
-    /// <summary>The run that took this backup along with others (Backup-IncusServer), so the whole run can be found again.</summary>
-    public string? RunId { get; set; }
 }
 
 [JsonSourceGenerationOptions(

@@ -102,69 +102,22 @@ public sealed class RestoreIncusConfigCommand : RepositoryCmdlet
             record = found;
         }
 
-        // Nothing is compared, let alone changed, before the files match their checksums.
-        var seal = AwaitOrStop(ct => BackupVerifier.ReadSealAsync(repository, record, ct));
-        AwaitOrStop(async ct => { await BackupVerifier.VerifyFilesAsync(repository, record, seal, null, ct).ConfigureAwait(false); return true; });
-        var files = seal.DataFiles.ToDictionary(f => f.Key, f => AwaitOrStop(ct => ReadAllAsync(repository, record, f.Key, ct)), StringComparer.Ordinal);
-        var backup = ConfigMapping.Apply(
-            ConfigSnapshot.FromFiles(name => files.TryGetValue(name, out var bytes) ? bytes : "[]"u8.ToArray(), record.ToString()),
-            Map(ProjectMap, nameof(ProjectMap)), Map(PoolMap, nameof(PoolMap)), Map(NetworkMap, nameof(NetworkMap)), Map(ProfileMap, nameof(ProfileMap)));
-        var wholeServer = seal.Manifest.Project == ConfigBackupEngine.AllProjects;
-
         using var server = ConnectIncus();
-        var scope = wholeServer ? null : backup.Resources.FirstOrDefault(r => r.Kind == ConfigKind.Project)?.Name;
-        var current = AwaitOrStop(ct => ConfigReader.ReadAsync(server, scope, ct));
-        var comparisons = ConfigDiff.Compare(backup, current, wholeServer).Where(Wanted).ToList();
+        var maps = new ConfigMaps
+        {
+            Projects = ToMap(ProjectMap, nameof(ProjectMap)),
+            Pools = ToMap(PoolMap, nameof(PoolMap)),
+            Networks = ToMap(NetworkMap, nameof(NetworkMap)),
+            Profiles = ToMap(ProfileMap, nameof(ProfileMap)),
+        };
+        // Nothing is compared, let alone changed, before the files match their checksums.
+        var comparisons = AwaitOrStop(ct => ConfigRestoreComparer.CompareAsync(server, repository, record, maps, ct)).Where(Wanted).ToList();
         if (!Apply)
         {
             foreach (var comparison in comparisons) WriteObject(comparison.Change);
             return;
         }
-
-        var applier = new ConfigApplier(server);
-        var failed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var comparison in comparisons)
-        {
-            var change = comparison.Change;
-            if (change.Action is ConfigAction.Create or ConfigAction.Update)
-            {
-                var target = $"{change.Kind} {(string.IsNullOrEmpty(change.Project) ? "" : change.Project + "/")}{change.Name}";
-                var what = change.Changes.Length == 0 ? "" : ": " + string.Join("; ", change.Changes.Select(c => c.ToString()));
-                if (!ShouldProcess(target + what, $"{change.Action} {change.Kind}")) continue;
-                if (change.Kind is nameof(ConfigKind.Network) or nameof(ConfigKind.StoragePool) && !ConfirmHighImpact(target, change)) continue;
-                change.Error = Await(ct => applier.ApplyAsync(comparison, failed, ct));
-                change.Applied = change.Error is null;
-                if (change.Error is not null)
-                {
-                    WriteError(new IncusBackupException(ErrorIds.ConfigApplyFailed, ErrorKind.OperationFailed,
-                        $"{change.Action} of {target} failed: {change.Error}", target,
-                        "Fix the cause (the message is the server's) and run Restore-IncusConfig -Apply again; what was applied stays applied."));
-                }
-            }
-            else if (IsWhatIf())
-            {
-                continue;
-            }
-            WriteObject(change);
-        }
-    }
-
-    /// <summary>"Creating or modifying managed networks and storage pools can disrupt the host": asked unless -Force or -Confirm:$false.</summary>
-    private bool ConfirmHighImpact(string target, ConfigChange change)
-    {
-        if (Force || (MyInvocation.BoundParameters.TryGetValue("Confirm", out var c) && !((SwitchParameter)c).IsPresent)) return true;
-        try
-        {
-            return ShouldContinue($"{change.Action} {target}? Changing managed networks and storage pools can disrupt the host and every instance on it.",
-                $"{change.Action} {change.Kind}");
-        }
-        catch (Exception e) when (e is PSInvalidOperationException or System.Management.Automation.Host.HostException or NotImplementedException)
-        {
-            WriteError(new IncusBackupException(ErrorIds.ConfirmationRequired, ErrorKind.InvalidArgument,
-                $"{change.Action} of {target} needs a confirmation this session cannot ask for; it was not changed.", target,
-                "Add -Force (or -Confirm:$false) to change networks and storage pools unattended.", e));
-            return false;
-        }
+        new ConfigChangeApplier(this, server, Force).Apply(comparisons);
     }
 
     private bool Wanted(ConfigComparison comparison)
@@ -174,30 +127,4 @@ public sealed class RestoreIncusConfigCommand : RepositoryCmdlet
         if (Name.Length > 0 && !Name.Any(n => new WildcardPattern(n, WildcardOptions.IgnoreCase).IsMatch(change.Name))) return false;
         return Project is null || change.Project == Project || (change.Kind == nameof(ConfigKind.Project) && change.Name == Project);
     }
-
-    private Dictionary<string, string> Map(Hashtable? table, string parameter)
-    {
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in table ?? [])
-        {
-            var from = LanguagePrimitives.ConvertTo<string>(entry.Key);
-            var to = LanguagePrimitives.ConvertTo<string>(entry.Value);
-            if (string.IsNullOrWhiteSpace(from) || string.IsNullOrWhiteSpace(to))
-                ThrowTerminating(new IncusBackupException(ErrorIds.InvalidName, ErrorKind.InvalidArgument, $"-{parameter} needs old = 'new' pairs of names; '{from}' = '{to}' is not one.", parameter));
-            map[from] = to;
-        }
-        return map;
-    }
-
-    private static async Task<byte[]> ReadAllAsync(IBackupRepository repository, BackupRecord record, string name, CancellationToken ct)
-    {
-        await using var stream = await repository.OpenReadAsync(record, name, ct).ConfigureAwait(false);
-        using var copy = new MemoryStream();
-        await stream.CopyToAsync(copy, ct).ConfigureAwait(false);
-        return copy.ToArray();
-    }
-
-    private bool IsWhatIf() =>
-        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) ? ((SwitchParameter)w).IsPresent
-            : GetVariableValue("WhatIfPreference") is SwitchParameter { IsPresent: true } or true;
 }

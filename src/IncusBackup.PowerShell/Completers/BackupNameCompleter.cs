@@ -5,7 +5,7 @@ namespace IncusBackup.PowerShell.Completers;
 /// <summary>
 /// Completes names of backed-up resources from the repository, so that a deleted instance can still be restored by
 /// completion: instances for Restore-IncusInstance, "pool/name" volumes for Restore-IncusVolume (just the name when
-/// -Pool is bound), any kind (or -Kind) for Get-IncusBackup. -Project narrows; restore cmdlets default to "default".
+/// -Pool is bound), fingerprints and aliases for Restore-IncusImage, any kind (or -Kind) for Get-IncusBackup. -Project narrows; restore cmdlets default to "default".
 /// </summary>
 public sealed class BackupNameCompleter : CompleterBase
 {
@@ -14,7 +14,8 @@ public sealed class BackupNameCompleter : CompleterBase
         var kind = BackupCompletion.KindOf(commandName, boundParameters);
         var pool = boundParameters["Pool"] as string;
         return BackupCompletion.Matching(commandName, boundParameters)
-            .Select(r => r.Kind == BackupKind.Volume && pool is null && kind == BackupKind.Volume ? $"{r.Pool}/{r.Name}" : r.Name)
+            .SelectMany(r => r.Kind == BackupKind.Volume && pool is null && kind == BackupKind.Volume ? [$"{r.Pool}/{r.Name}"]
+                : kind == BackupKind.Image ? r.Aliases.Prepend(r.Name) : [r.Name])
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal);
     }
@@ -34,6 +35,20 @@ public sealed class BackupVersionCompleter : CompleterBase
     }
 }
 
+/// <summary>The runs of Backup-IncusServer in the repository (-Version of Restore-IncusServer), newest first, of -Project if given.</summary>
+public sealed class RunIdCompleter : CompleterBase
+{
+    protected override IEnumerable<string> Names(string commandName, string parameterName, IDictionary boundParameters)
+    {
+        var project = boundParameters["Project"] as string;
+        return RepositoryListingCache.Get(boundParameters)
+            .Where(r => r.RunId is not null && (project is null || r.Project == project))
+            .Select(r => r.RunId!)
+            .Distinct(StringComparer.Ordinal)
+            .OrderDescending(StringComparer.Ordinal);
+    }
+}
+
 internal static class BackupCompletion
 {
     /// <summary>The kind a command restores, or Get-IncusBackup's -Kind.</summary>
@@ -41,6 +56,8 @@ internal static class BackupCompletion
     {
         "Restore-IncusInstance" => BackupKind.Instance,
         "Restore-IncusVolume" => BackupKind.Volume,
+        "Restore-IncusImage" => BackupKind.Image,
+        "Restore-IncusConfig" => BackupKind.Config,
         _ => boundParameters["Kind"] switch
         {
             BackupKind kind => kind,
@@ -52,7 +69,9 @@ internal static class BackupCompletion
     public static IEnumerable<BackupRecord> Matching(string commandName, IDictionary boundParameters)
     {
         var kind = KindOf(commandName, boundParameters);
-        var project = boundParameters["Project"] as string ?? (commandName.StartsWith("Restore-", StringComparison.Ordinal) ? "default" : null);
+        // A config backup's project is the one it covers, or * for the whole server: -Project filters what is applied, not which backup.
+        var project = kind == BackupKind.Config ? null
+            : boundParameters["Project"] as string ?? (commandName.StartsWith("Restore-", StringComparison.Ordinal) ? "default" : null);
         var pool = boundParameters["Pool"] as string;
         return RepositoryListingCache.Get(boundParameters)
             .Where(r => (kind is null || r.Kind == kind) && (project is null || r.Project == project) && (pool is null || r.Pool == pool));

@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Management.Automation;
 using System.Reflection;
 using IncusBackup.Errors;
@@ -88,9 +89,53 @@ public abstract class IncusCmdlet : PSCmdlet
         }
     }
 
-    protected void WriteError(Exception e, object? target = null) => WriteError(ErrorRecordFactory.From(e, target));
+    protected internal void WriteError(Exception e, object? target = null) => WriteError(ErrorRecordFactory.From(e, target));
 
-    protected void ThrowTerminating(IncusBackupException e) => ThrowTerminatingError(ErrorRecordFactory.From(e));
+    protected internal void ThrowTerminating(IncusBackupException e) => ThrowTerminatingError(ErrorRecordFactory.From(e));
+
+    /// <summary>What a shared helper (a restore batch, the config applier) writes: the object itself, unless the cmdlet tags it for its view.</summary>
+    protected internal virtual object Shape(object output) => output;
+
+    /// <summary>A -*Map hashtable (@{ old = 'new' }) as a dictionary; anything but pairs of names is terminating.</summary>
+    protected internal Dictionary<string, string> ToMap(Hashtable? table, string parameter)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in table ?? [])
+        {
+            var from = LanguagePrimitives.ConvertTo<string>(entry.Key);
+            var to = LanguagePrimitives.ConvertTo<string>(entry.Value);
+            if (string.IsNullOrWhiteSpace(from) || string.IsNullOrWhiteSpace(to))
+            {
+                ThrowTerminating(new IncusBackupException(ErrorIds.InvalidName, ErrorKind.InvalidArgument,
+                    $"-{parameter} needs old = 'new' pairs of names; '{from}' = '{to}' is not one.", parameter));
+            }
+            map[from] = to;
+        }
+        return map;
+    }
+
+    /// <summary>-WhatIf given, or $WhatIfPreference on.</summary>
+    protected internal bool IsWhatIf() =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) ? ((SwitchParameter)w).IsPresent
+            : GetVariableValue("WhatIfPreference") is SwitchParameter { IsPresent: true } or true;
+
+    /// <summary>-Confirm:$false given: the caller has said yes to every question.</summary>
+    protected internal bool ConfirmExplicitlyOff() =>
+        MyInvocation.BoundParameters.TryGetValue("Confirm", out var c) && !((SwitchParameter)c).IsPresent;
+
+    /// <summary>ShouldContinue; a host that cannot ask (pwsh -NonInteractive, a scheduled job) gets ConfirmationRequired and a no.</summary>
+    protected internal bool AskOrRefuse(string target, string question, string caption, string cannotAsk, string nextStep)
+    {
+        try
+        {
+            return ShouldContinue(question, caption);
+        }
+        catch (Exception e) when (e is PSInvalidOperationException or System.Management.Automation.Host.HostException or NotImplementedException)
+        {
+            WriteError(new IncusBackupException(ErrorIds.ConfirmationRequired, ErrorKind.InvalidArgument, cannotAsk, target, nextStep, e));
+            return false;
+        }
+    }
 
     private bool DebugPreferenceIsOn() =>
         GetVariableValue("DebugPreference") is ActionPreference pref && pref != ActionPreference.SilentlyContinue && pref != ActionPreference.Ignore;

@@ -7,9 +7,8 @@ using IncusBackup.Restore;
 namespace IncusBackup.PowerShell.Infrastructure;
 
 /// <summary>
-/// The shared flow of Restore-* cmdlets, in three phases: on the pipeline thread, find the backups, plan each one
-/// (nothing changes yet) and confirm it; then restore the approved ones in parallel (each verified against its
-/// checksums first); write the results.
+/// The shared flow of Restore-* cmdlets: find the backups (by name, or piped from Get-IncusBackup), then plan,
+/// confirm and run them as one <see cref="RestoreBatch"/>.
 /// </summary>
 public abstract class RestoreCmdlet : RepositoryCmdlet
 {
@@ -117,37 +116,10 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
         CheckBatch([.. _backups.Select(b => b.Backup)]);
 
         using var server = ConnectIncus();
-        var approved = new List<RestorePlan>();
-        var targets = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (repository, backup) in _backups)
-        {
-            RestorePlan plan;
-            try
-            {
-                plan = Await(ct => PlanAsync(server, repository, Request(backup), ct));
-            }
-            catch (IncusBackupException e)
-            {
-                WriteError(e, backup.ToString());
-                continue;
-            }
-            if (!targets.Add(plan.Target.ToString()))
-            {
-                WriteError(new IncusBackupException(ErrorIds.TargetExists, ErrorKind.InvalidArgument,
-                    $"{backup} would restore onto {plan.TargetProject}/{plan.TargetName}, which another backup in this batch already restores to.", backup.ToString()));
-                continue;
-            }
-            if (Confirm(plan)) approved.Add(plan);
-        }
-        if (approved.Count == 0) return;
-
-        var executor = new RestoreExecutor();
-        new ParallelRunner(this, $"Restoring {approved.Count} {Noun}(s)").Run(
-            approved, ThrottleLimit,
-            (plan, reporter, ct) => executor.ExecuteAsync(plan, reporter, ct),
-            (_, result) => WriteObject(result),
-            (plan, e) => WriteError(e, plan.Describe),
-            PipelineStopToken);
+        new RestoreBatch(this, Noun, Force, Replace).Run(
+            [.. _backups.Select(b => (b.Repository, Request(b.Backup)))],
+            (repository, request, ct) => PlanAsync(server, repository, request, ct),
+            ThrottleLimit);
     }
 
     /// <summary>The repository a piped record lives in (opened once per repository); null after writing why it cannot be read.</summary>
@@ -167,92 +139,10 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
         return repository;
     }
 
-    /// <summary>
-    /// -WhatIf lists every step. Otherwise a new target needs ShouldProcess. An existing one also needs an answer
-    /// to "replace it?" (given by -Replace) and, when running instances must be stopped for the swap, to "stop
-    /// them?"; -Force or -Confirm:$false answer both. A host that cannot ask (pwsh -NonInteractive, a scheduled
-    /// job) gets ConfirmationRequired instead of a silent yes.
-    /// </summary>
-    private bool Confirm(RestorePlan plan)
-    {
-        if (IsWhatIf())
-        {
-            foreach (var step in plan.Steps) ShouldProcess(step.Target, step.Action);
-            return false;
-        }
-        if (plan.Skip) return true;
-        var first = plan.Steps[0];
-        if (!plan.TargetExists) return ShouldProcess(first.Target, first.Action);
-
-        var target = plan.Target.ToString();
-        var running = string.Join(", ", plan.AffectedInstances);
-        var affected = plan.AffectedInstances.Count == 0 ? "" : $" Running instances stopped for the swap and started again: {running}.";
-        if (plan.Conflict is { } conflict)
-        {
-            // Not "the target exists" but something else in the way (an image alias pointing at another image).
-            if (!ShouldProcess($"{conflict}; restore {plan.Request.Backup.Version} over it", plan.ConflictAction ?? $"Replace {Noun}")) return false;
-            if (Force || Replace || ConfirmExplicitlyOff()) return true;
-            return AskOrRefuse(target, $"{conflict}. Change it to what the backup from {plan.Request.Backup.Version} has?", plan.ConflictAction ?? $"Replace {Noun}",
-                $"{conflict} and this session cannot ask whether to change it; nothing was changed.",
-                "Add -Replace (or -Force, or -Confirm:$false) to change it, or -SkipExisting to leave it.");
-        }
-        if (!ShouldProcess($"{target} with {plan.Request.Backup.Version}.{affected}", $"Replace {Noun}")) return false;
-        if (Force || ConfirmExplicitlyOff()) return true;
-        if (Replace && plan.AffectedInstances.Count == 0) return true;
-        return Replace
-            ? AskOrRefuse(target, $"Replacing {target} stops {running} for the swap; they are started again afterwards. Go ahead?", "Stop running instances",
-                $"Replacing {target} would stop running instances ({running}) and this session cannot ask whether to; nothing was changed.",
-                "Add -Force (or -Confirm:$false) to let the replace stop and restart them, or -NewName to restore beside it.")
-            : AskOrRefuse(target,
-                $"{target} exists. Replace it with the backup from {plan.Request.Backup.Version}?{affected} The original is kept until the restored copy is in place.",
-                $"Replace {Noun} {target}",
-                $"{target} exists and this session cannot ask whether to replace it; nothing was changed.",
-                "Add -Replace -Force (or -Confirm:$false) to replace it, or -SkipExisting to leave it, or -NewName to restore beside it.");
-    }
-
-    /// <summary>ShouldContinue; a host that cannot ask gets ConfirmationRequired (and a no).</summary>
-    private bool AskOrRefuse(string target, string question, string caption, string cannotAsk, string nextStep)
-    {
-        try
-        {
-            return ShouldContinue(question, caption);
-        }
-        catch (Exception e) when (e is PSInvalidOperationException or System.Management.Automation.Host.HostException or NotImplementedException)
-        {
-            WriteError(new IncusBackupException(ErrorIds.ConfirmationRequired, ErrorKind.InvalidArgument, cannotAsk, target, nextStep, e));
-            return false;
-        }
-    }
-
     private RestoreRequest Request(BackupRecord backup) => Customize(new RestoreRequest
     {
         Backup = backup,
         ProjectMap = ToMap(ProjectMap, nameof(ProjectMap)),
         Conflict = SkipExisting ? ConflictMode.SkipExisting : Replace ? ConflictMode.Replace : ConflictMode.Ask,
     });
-
-    protected Dictionary<string, string> ToMap(Hashtable? table, string parameter)
-    {
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (table is null) return map;
-        foreach (DictionaryEntry entry in table)
-        {
-            var from = LanguagePrimitives.ConvertTo<string>(entry.Key);
-            var to = LanguagePrimitives.ConvertTo<string>(entry.Value);
-            if (string.IsNullOrWhiteSpace(from) || string.IsNullOrWhiteSpace(to))
-            {
-                ThrowTerminating(new IncusBackupException(ErrorIds.InvalidName, ErrorKind.InvalidArgument,
-                    $"-{parameter} needs old = 'new' pairs of names; '{from}' = '{to}' is not one.", parameter));
-            }
-            map[from] = to;
-        }
-        return map;
-    }
-
-    private bool IsWhatIf() =>
-        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) ? ((SwitchParameter)w).IsPresent
-            : GetVariableValue("WhatIfPreference") is SwitchParameter { IsPresent: true } or true;
-
-    private bool ConfirmExplicitlyOff() =>
-        MyInvocation.BoundParameters.TryGetValue("Confirm", out var c) && !((SwitchParameter)c).IsPresent;
 }

@@ -1,0 +1,45 @@
+using IncusBackup.Incus;
+using IncusBackup.Repository;
+
+namespace IncusBackup.Config;
+
+/// <summary>The renames a config restore applies (-ProjectMap, -PoolMap, -NetworkMap, -ProfileMap).</summary>
+public sealed record ConfigMaps
+{
+    public IReadOnlyDictionary<string, string> Projects { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Pools { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Networks { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Profiles { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>
+/// The first half of a config restore, which changes nothing: the backup's files are checked against their
+/// checksums before anything is compared, read, renamed by the maps, and compared with what the server has now.
+/// </summary>
+public static class ConfigRestoreComparer
+{
+    public static async Task<IReadOnlyList<ConfigComparison>> CompareAsync(IIncusServer server, IBackupRepository repository, BackupRecord record,
+        ConfigMaps maps, CancellationToken ct)
+    {
+        var seal = await BackupVerifier.ReadSealAsync(repository, record, ct).ConfigureAwait(false);
+        await BackupVerifier.VerifyFilesAsync(repository, record, seal, null, ct).ConfigureAwait(false);
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var (name, _) in seal.DataFiles) files[name] = await ReadAllAsync(repository, record, name, ct).ConfigureAwait(false);
+
+        var backup = ConfigMapping.Apply(
+            ConfigSnapshot.FromFiles(name => files.TryGetValue(name, out var bytes) ? bytes : "[]"u8.ToArray(), record.ToString()),
+            maps.Projects, maps.Pools, maps.Networks, maps.Profiles);
+        var wholeServer = seal.Manifest.Project == ConfigBackupEngine.AllProjects;
+        var scope = wholeServer ? null : backup.Resources.FirstOrDefault(r => r.Kind == ConfigKind.Project)?.Name;
+        var current = await ConfigReader.ReadAsync(server, scope, ct).ConfigureAwait(false);
+        return ConfigDiff.Compare(backup, current, wholeServer);
+    }
+
+    private static async Task<byte[]> ReadAllAsync(IBackupRepository repository, BackupRecord record, string name, CancellationToken ct)
+    {
+        await using var stream = await repository.OpenReadAsync(record, name, ct).ConfigureAwait(false);
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy, ct).ConfigureAwait(false);
+        return copy.ToArray();
+    }
+}
