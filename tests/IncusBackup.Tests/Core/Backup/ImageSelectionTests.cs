@@ -1,5 +1,6 @@
 using IncusBackup.Backup;
 using IncusBackup.Errors;
+using IncusBackup.Repository;
 using IncusBackup.Tests.Fakes;
 using Xunit;
 
@@ -8,7 +9,9 @@ namespace IncusBackup.Tests.Core.Backup;
 /// <summary>
 /// Fingerprints, prefixes and aliases to images (ResourceSelector.SelectImagesAsync) against the in-memory server:
 /// a unique prefix selects, an ambiguous one is a problem naming the images, aliases take wildcards, all images of
-/// every project are each chosen once in the project that owns them, and what matches nothing is reported.
+/// every project are each chosen once in the project that owns them, and what matches nothing is reported. And
+/// image backups by name as Restore-IncusImage finds them (BackupQuery with NamePrefix): a fingerprint by its first
+/// digits, an alias whole.
 /// </summary>
 public sealed class ImageSelectionTests
 {
@@ -193,5 +196,27 @@ public sealed class ImageSelectionTests
 
         Assert.Equal(ErrorIds.ProjectNotFound, e.ErrorId);
         Assert.Equal("Project 'nowhere' not found.", e.Message);
+    }
+
+    private static BackupRecord ImageBackup(string prefix, params string[] aliases) => new()
+    {
+        Kind = BackupKind.Image, Project = "p", Name = Fp(prefix), Version = "20260102T030405Z", Aliases = aliases,
+        Timestamp = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), Compression = "gzip", Sha256 = Fp(prefix), ArchiveName = "image.tar.gz",
+        Location = "", Repository = "dir:/r",
+    };
+
+    private static string[] Found(BackupQuery query, params BackupRecord[] records) => [.. query.Apply(records).Select(r => r.Name[..4])];
+
+    [Fact]
+    public void BackupsByName_WithNamePrefix_AFingerprintByItsFirstDigits_AnAliasWhole()
+    {
+        BackupRecord[] backups = [ImageBackup("aa11", "web"), ImageBackup("bb22", "web2"), ImageBackup("cc33", "db")];
+
+        Assert.Equal(["aa11"], Found(new BackupQuery { Names = ["aa"], NamePrefix = true }, backups));
+        Assert.Equal(["aa11"], Found(new BackupQuery { Names = [Fp("aa11")], NamePrefix = true }, backups));
+        Assert.Equal(["aa11"], Found(new BackupQuery { Names = ["web"], NamePrefix = true }, backups));
+        Assert.Equal(["aa11", "bb22"], Found(new BackupQuery { Names = ["web*"], NamePrefix = true }, backups));
+        Assert.Empty(Found(new BackupQuery { Names = ["we"], NamePrefix = true }, backups));
+        Assert.Empty(Found(new BackupQuery { Names = ["aa"] }, backups));
     }
 }
