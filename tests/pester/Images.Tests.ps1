@@ -329,6 +329,8 @@ Describe 'An image backup whose metadata file was changed' {
 
         (Restore-IncusImage -Name bbox -Project $script:P -Target $script:T -Version $good.Version).Action | Should -Be 'Restored'
         Get-AliasTarget bbox | Should -Be $script:Split
+        # The damaged version is no use to the tests after this one.
+        Remove-Item -LiteralPath $damaged.Location -Recurse -Force
     }
 }
 
@@ -371,5 +373,14 @@ Describe 'Get-IncusBackup -Kind Image and -WhatIf' {
         $before = Get-ImageState
         Restore-IncusImage -Name bbox, bbox-unified -Project $script:P -Target $script:T -WhatIf | Should -BeNullOrEmpty
         Get-ImageState | Should -Be $before
+    }
+
+    It 'restores the newest backup of each image piped from Get-IncusBackup -Kind Image -Latest' {
+        # As the previous test left it: the unified image deleted, a property of the split one changed.
+        $results = @(Get-IncusBackup -Kind Image -Latest -Project $script:P -Target $script:T | Restore-IncusImage)
+        @($results | Sort-Object TargetName | ForEach-Object { "$($_.TargetName) $($_.Action)" }) |
+            Should -Be @(@("$($script:Split) Updated", "$($script:Unified) Restored") | Sort-Object)
+        Get-ImageProperty $script:Split ib.test | Should -Be 'split value'
+        Get-AliasTarget bbox-unified-described | Should -Be $script:Unified
     }
 }
