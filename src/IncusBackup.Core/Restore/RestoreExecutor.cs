@@ -51,7 +51,7 @@ public sealed class RestoreExecutor
             await step.Run(context).ConfigureAwait(false);
         }
 
-        reporter.Verbose(plan.IsReplace
+        reporter.Verbose(plan.IsReplace && plan.Conflict is null
             ? $"Replaced {plan.TargetProject}/{plan.TargetName} with {backup}."
             : $"Restored {backup} as {plan.TargetProject}/{plan.TargetName}.");
         return Result(plan, plan.ResultAction ?? (plan.IsReplace ? RestoreAction.Replaced : RestoreAction.Restored), context, clock.Elapsed);
@@ -64,7 +64,9 @@ public sealed class RestoreExecutor
             return new IncusBackupException(ErrorIds.Stopped, ErrorKind.OperationStopped,
                 $"The restore of {plan.Describe} was stopped; {log.Summary}", plan.Describe, inner: e);
         }
-        if (!plan.IsReplace)
+        // An image plan with an alias in the way is a "replace" only for the confirmation: nothing was swapped,
+        // so its failure is RestoreFailed, not "the original is in place".
+        if (!plan.IsReplace || plan.Conflict is not null)
         {
             return new IncusBackupException(ErrorIds.RestoreFailed, ErrorKind.OperationFailed,
                 $"Restoring {plan.Describe} failed at step '{log.FailedAction}' ({e.Message}); {log.Summary}", plan.Describe,

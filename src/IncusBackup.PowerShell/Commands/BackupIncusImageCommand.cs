@@ -39,11 +39,17 @@ public sealed class BackupIncusImageCommand : BackupCmdlet<ImageBackupSource>
 
     protected override void ProcessRecord() => Request(Fingerprint.Concat(Alias.Select(a => AliasMarker + a)), pool: null);
 
-    protected override Task<Selection<ImageBackupSource>> SelectAsync(ResourceSelector selector, IReadOnlyList<string> names, string? project, string? pool, CancellationToken ct) =>
-        selector.SelectImagesAsync(
-            names.Where(n => !n.StartsWith(AliasMarker, StringComparison.Ordinal)).ToList(),
-            names.Where(n => n.StartsWith(AliasMarker, StringComparison.Ordinal)).Select(n => n[AliasMarker.Length..]).ToList(),
-            project, ct);
+    protected override async Task<Selection<ImageBackupSource>> SelectAsync(ResourceSelector selector, IReadOnlyList<string> names, string? project, string? pool, CancellationToken ct)
+    {
+        var fingerprints = names.Where(n => !n.StartsWith(AliasMarker, StringComparison.Ordinal)).ToList();
+        var aliases = names.Where(n => n.StartsWith(AliasMarker, StringComparison.Ordinal)).Select(n => n[AliasMarker.Length..]).ToList();
+        var selection = await selector.SelectImagesAsync(fingerprints, aliases, project, ct).ConfigureAwait(false);
+        // The selector reports misses by the name alone: an alias gets its marker back, so that the error says "with alias".
+        return selection with
+        {
+            Missing = [.. selection.Missing.Select(m => fingerprints.Contains(m, StringComparer.OrdinalIgnoreCase) ? m : AliasMarker + m)],
+        };
+    }
 
     protected override Func<ImageBackupSource, IReporter, CancellationToken, Task<BackupRecord>> Worker(IIncusServer server, IBackupRepository repository)
     {
@@ -58,9 +64,10 @@ public sealed class BackupIncusImageCommand : BackupCmdlet<ImageBackupSource>
     {
         foreach (var (project, name) in missing)
         {
-            var what = name.StartsWith(AliasMarker, StringComparison.Ordinal) ? $"with alias '{name[AliasMarker.Length..]}'" : $"with a fingerprint starting '{name}'";
+            var alias = name.StartsWith(AliasMarker, StringComparison.Ordinal) ? name[AliasMarker.Length..] : null;
+            var what = alias is not null ? $"with alias '{alias}'" : $"with a fingerprint starting '{name}'";
             WriteError(new IncusBackupException(ErrorIds.ImageNotFound, ErrorKind.NotFound,
-                $"No image {what} was found{(project is null ? "" : $" in project '{project}'")}.", name,
+                $"No image {what} was found{(project is null ? "" : $" in project '{project}'")}.", alias ?? name,
                 $"List them with: incus image list{(project is null ? " --all-projects" : $" --project {project}")}"));
         }
     }

@@ -78,7 +78,7 @@ public sealed class GetIncusBackupCommand : RepositoryCmdlet
         // A literal name that matched nothing is an error, as with Get-Item; a wildcard is not.
         foreach (var (project, name) in _names.Where(n => !WildcardPattern.ContainsWildcardCharacters(n.Name)).Distinct())
         {
-            if (!records.Any(r => (project is null || r.Project == project) && (r.Name == name || (r.Pool is not null && $"{r.Pool}/{r.Name}" == name))))
+            if (!records.Any(r => (project is null || r.Project == project) && (r.Name == name || (r.Pool is not null && $"{r.Pool}/{r.Name}" == name) || r.Aliases.Contains(name))))
             {
                 WriteError(new IncusBackupException(ErrorIds.BackupNotFound, ErrorKind.NotFound,
                     $"No backup of '{name}'{(project is null ? "" : $" in project '{project}'")}{(Version is null ? "" : $" with version {Version}")} matches in {repository.Target}.", name,

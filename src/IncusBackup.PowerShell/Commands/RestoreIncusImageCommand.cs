@@ -28,8 +28,9 @@ public sealed class RestoreIncusImageCommand : RestoreCmdlet
         Name.Select(n => new BackupQuery
         {
             Kind = BackupKind.Image,
-            // A fingerprint may be given by its first digits, like incus image info does.
-            Names = Wildcard.HasWildcards(n) ? [n] : [n, n + "*"],
+            // A fingerprint may be given by its first digits, like incus image info does; an alias is matched whole.
+            Names = [n],
+            NamePrefix = true,
             Project = ProjectOrDefault,
             Version = Version,
             Latest = Version is null,

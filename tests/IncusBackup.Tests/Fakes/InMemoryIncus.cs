@@ -59,6 +59,12 @@ internal sealed class InMemoryIncus : IIncusServer
     /// <summary>The files of each image by fingerprint, as its export hands them out (one "image", or "metadata" and "rootfs").</summary>
     public Dictionary<string, List<(string Name, byte[] Content)>> ImageFiles { get; } = [];
 
+    /// <summary>
+    /// Projects without features.images: as in Incus, they see (list, get, import into, alias) the images of the
+    /// default project, which report project "default".
+    /// </summary>
+    public HashSet<string> ProjectsWithoutImages { get; } = [];
+
     /// <summary>Snapshot names per instance or volume ("project/name" or "project/pool/name").</summary>
     public Dictionary<string, List<string>> Snapshots { get; } = [];
 
@@ -123,6 +129,33 @@ internal sealed class InMemoryIncus : IIncusServer
     {
         instance.Devices[device] = new() { ["type"] = "disk", ["pool"] = pool, ["source"] = volume.Name, ["path"] = "/" + device };
         volume.UsedBy.Add($"/1.0/instances/{instance.Name}?project={instance.Project}");
+    }
+
+    /// <summary>
+    /// Adds an image to <paramref name="project"/> whose export hands out <paramref name="parts"/> (one "image", or
+    /// "metadata" then "rootfs"); its fingerprint is the sha256 of the parts in order unless one is given.
+    /// </summary>
+    public IncusImage AddImage(string project, IReadOnlyList<(string Name, byte[] Content)> parts, string[]? aliases = null,
+        Dictionary<string, string>? properties = null, string? fingerprint = null, string type = "container")
+    {
+        fingerprint ??= Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(parts.SelectMany(p => p.Content).ToArray()));
+        var image = new IncusImage
+        {
+            Fingerprint = fingerprint, Project = project, Type = type, Architecture = "x86_64", Size = parts.Sum(p => (long)p.Content.Length),
+            Aliases = [.. (aliases ?? []).Select(a => new ImageAlias { Name = a, Description = "" })],
+            Properties = properties ?? [], Profiles = ["default"],
+        };
+        lock (_sync)
+        {
+            ImageList.Add(image);
+            ImageFiles[fingerprint] = [.. parts];
+        }
+        return image;
+    }
+
+    public IncusImage? FindImage(string project, string fingerprint)
+    {
+        lock (_sync) return ImageList.FirstOrDefault(i => i.Fingerprint == fingerprint && (i.Project ?? "default") == project);
     }
 
     public IncusInstance? FindInstance(string project, string name)
@@ -419,14 +452,19 @@ internal sealed class InMemoryIncus : IIncusServer
 
     private sealed class ImageFake(InMemoryIncus server) : IImagesApi
     {
+        /// <summary>The project whose images <paramref name="project"/> sees: default for a project without features.images.</summary>
+        private string Owner(string project) => server.ProjectsWithoutImages.Contains(project) ? "default" : project;
+
+        private IEnumerable<IncusImage> In(string project) => server.ImageList.Where(i => (i.Project ?? "default") == Owner(project));
+
         public Task<List<IncusImage>> ListAsync(string project, CancellationToken ct) =>
-            Task.FromResult(server.ImageList.Where(i => (i.Project ?? "default") == project).ToList());
+            Task.FromResult(In(project).ToList());
 
         public Task<IncusImage?> TryGetAsync(string project, string fingerprint, CancellationToken ct) =>
-            Task.FromResult(server.ImageList.FirstOrDefault(i => i.Fingerprint == fingerprint && (i.Project ?? "default") == project));
+            Task.FromResult(In(project).FirstOrDefault(i => i.Fingerprint == fingerprint));
 
         public Task<List<ImageAliasEntry>> ListAliasesAsync(string project, CancellationToken ct) =>
-            Task.FromResult(server.ImageList.Where(i => (i.Project ?? "default") == project)
+            Task.FromResult(In(project)
                 .SelectMany(i => i.Aliases.Select(a => new ImageAliasEntry { Name = a.Name, Description = a.Description, Target = i.Fingerprint })).ToList());
 
         public async Task ExportAsync(string project, string fingerprint, Func<ImagePart, Task> onPart, CancellationToken ct)
@@ -444,7 +482,7 @@ internal sealed class InMemoryIncus : IIncusServer
             return server.StartOperation(() =>
             {
                 server.ImageFiles[fingerprint] = parts;
-                server.ImageList.Add(new IncusImage { Fingerprint = fingerprint, Project = project, Type = "container" });
+                server.ImageList.Add(new IncusImage { Fingerprint = fingerprint, Project = Owner(project), Type = "container" });
                 return Task.CompletedTask;
             }, new Dictionary<string, string> { ["fingerprint"] = fingerprint });
         }
@@ -452,7 +490,7 @@ internal sealed class InMemoryIncus : IIncusServer
         public Task UpdateAsync(string project, string fingerprint, ImageUpdate update, CancellationToken ct)
         {
             server.Record($"update image {project}/{fingerprint[..12]}");
-            var image = server.ImageList.First(i => i.Fingerprint == fingerprint && (i.Project ?? "default") == project);
+            var image = In(project).First(i => i.Fingerprint == fingerprint);
             (image.Properties, image.Public, image.AutoUpdate, image.Profiles) = (update.Properties, update.Public, update.AutoUpdate, update.Profiles);
             return Task.CompletedTask;
         }
@@ -460,14 +498,14 @@ internal sealed class InMemoryIncus : IIncusServer
         public Task DeleteAsync(string project, string fingerprint, CancellationToken ct)
         {
             server.Record($"delete image {project}/{fingerprint[..12]}");
-            server.ImageList.RemoveAll(i => i.Fingerprint == fingerprint && (i.Project ?? "default") == project);
+            server.ImageList.RemoveAll(i => i.Fingerprint == fingerprint && (i.Project ?? "default") == Owner(project));
             return Task.CompletedTask;
         }
 
         public Task CreateAliasAsync(string project, string name, string? description, string target, CancellationToken ct)
         {
             server.Record($"create alias {project}/{name} {target[..12]}");
-            server.ImageList.First(i => i.Fingerprint == target && (i.Project ?? "default") == project).Aliases.Add(new ImageAlias { Name = name, Description = description });
+            In(project).First(i => i.Fingerprint == target).Aliases.Add(new ImageAlias { Name = name, Description = description });
             return Task.CompletedTask;
         }
 
@@ -480,7 +518,7 @@ internal sealed class InMemoryIncus : IIncusServer
         public Task DeleteAliasAsync(string project, string name, CancellationToken ct)
         {
             server.Record($"delete alias {project}/{name}");
-            foreach (var image in server.ImageList.Where(i => (i.Project ?? "default") == project)) image.Aliases.RemoveAll(a => a.Name == name);
+            foreach (var image in In(project)) image.Aliases.RemoveAll(a => a.Name == name);
             return Task.CompletedTask;
         }
     }
