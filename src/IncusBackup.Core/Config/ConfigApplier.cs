@@ -20,15 +20,13 @@ public sealed class ConfigApplier(IIncusServer server)
         if (BlockedBy(desired, failed) is { } blocker) return $"skipped: {blocker} could not be restored";
         try
         {
-            if (comparison.Change.Action == ConfigAction.Create)
-            {
+            // GET first, for a Create too (docs/incus-api.md §6): what is there by now, such as the default profile
+            // Incus makes with a project just created, is updated; creating it would fail with "already exists".
+            var (current, etag) = await server.Config.GetAsync(desired.Kind, desired.Project, desired.Name, ct).ConfigureAwait(false);
+            if (comparison.Change.Action == ConfigAction.Create && current is null)
                 await server.Config.CreateAsync(desired.Kind, desired.Project, CreateBody(desired), ct).ConfigureAwait(false);
-            }
             else
-            {
-                var (current, etag) = await server.Config.GetAsync(desired.Kind, desired.Project, desired.Name, ct).ConfigureAwait(false);
                 await server.Config.UpdateAsync(desired.Kind, desired.Project, desired.Name, UpdateBody(desired, current), etag, ct).ConfigureAwait(false);
-            }
             return null;
         }
         catch (IncusBackupException e)

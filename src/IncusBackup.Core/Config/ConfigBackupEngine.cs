@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using IncusBackup.Errors;
 using IncusBackup.Reporting;
 using IncusBackup.Repository;
 
@@ -24,6 +25,12 @@ public sealed class ConfigBackupEngine(Incus.IIncusServer server, IBackupReposit
         var info = await server.GetServerAsync(ct).ConfigureAwait(false);
         var createdAt = DateTimeOffset.UtcNow;
         var snapshot = await ConfigReader.ReadAsync(server, project, ct).ConfigureAwait(false);
+        // Incus lists nothing for a project it does not have: without this, a misspelt -Project backs up the pools alone.
+        if (project is not null && !snapshot.Resources.Any(r => r.Kind == ConfigKind.Project))
+        {
+            throw new IncusBackupException(ErrorIds.ProjectNotFound, ErrorKind.NotFound, $"Project '{project}' not found.", project,
+                "List the projects with: incus project list");
+        }
         using var staged = repository.BeginBackup(new ResourceKey(BackupKind.Config, scope, null, "config"));
         var files = new List<ManifestFile>();
         foreach (var (name, content) in snapshot.ToFiles())

@@ -46,7 +46,8 @@ public static class ConfigDiff
         {
             var old = have.GetValueOrDefault(field);
             var @new = want.GetValueOrDefault(field);
-            if (old == @new || (desired.Kind == ConfigKind.Server && @new is null)) continue;
+            // A server key the backup does not have is one the restore removes (ConfigApplier PATCHes it to ""), so it is shown.
+            if (old == @new) continue;
             changes.Add(new ConfigFieldChange { Field = field, Old = old, New = @new });
         }
         return changes;

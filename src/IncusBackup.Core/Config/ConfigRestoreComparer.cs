@@ -1,3 +1,4 @@
+using IncusBackup.Errors;
 using IncusBackup.Incus;
 using IncusBackup.Repository;
 
@@ -26,13 +27,29 @@ public static class ConfigRestoreComparer
         var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var (name, _) in seal.DataFiles) files[name] = await ReadAllAsync(repository, record, name, ct).ConfigureAwait(false);
 
-        var backup = ConfigMapping.Apply(
-            ConfigSnapshot.FromFiles(name => files.TryGetValue(name, out var bytes) ? bytes : "[]"u8.ToArray(), record.ToString()),
-            maps.Projects, maps.Pools, maps.Networks, maps.Profiles);
+        var recorded = ConfigSnapshot.FromFiles(name => files.TryGetValue(name, out var bytes) ? bytes : "[]"u8.ToArray(), record.ToString());
+        await CheckMappedProjectsAsync(server, recorded, maps.Projects, ct).ConfigureAwait(false);
+        var backup = ConfigMapping.Apply(recorded, maps.Projects, maps.Pools, maps.Networks, maps.Profiles);
         var wholeServer = seal.Manifest.Project == ConfigBackupEngine.AllProjects;
         var scope = wholeServer ? null : backup.Resources.FirstOrDefault(r => r.Kind == ConfigKind.Project)?.Name;
         var current = await ConfigReader.ReadAsync(server, scope, ct).ConfigureAwait(false);
         return ConfigDiff.Compare(backup, current, wholeServer);
+    }
+
+    /// <summary>
+    /// -ProjectMap restores into projects that exist, as the other Restore cmdlets do: a misspelt one is named
+    /// before anything is compared, instead of becoming a new project.
+    /// </summary>
+    private static async Task CheckMappedProjectsAsync(IIncusServer server, ConfigSnapshot recorded, IReadOnlyDictionary<string, string> projects, CancellationToken ct)
+    {
+        var inBackup = recorded.Resources.Select(r => r.Kind == ConfigKind.Project ? r.Name : r.Project).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        foreach (var (from, to) in projects)
+        {
+            if (!inBackup.Contains(from) || await server.Projects.TryGetAsync(to, ct).ConfigureAwait(false) is not null) continue;
+            throw new IncusBackupException(ErrorIds.ProjectNotFound, ErrorKind.NotFound,
+                $"-ProjectMap restores project '{from}' into project '{to}', which does not exist.", to,
+                $"Create it first (incus project create {to}), or leave '{from}' out of -ProjectMap to restore it under its own name.");
+        }
     }
 
     private static async Task<byte[]> ReadAllAsync(IBackupRepository repository, BackupRecord record, string name, CancellationToken ct)

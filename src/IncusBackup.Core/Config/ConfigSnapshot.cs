@@ -69,15 +69,23 @@ public sealed class ConfigSnapshot
                     resources.Add(new ConfigResource(ConfigKind.Server, null, "server", server));
                 continue;
             }
-            foreach (var item in document as JsonArray ?? [])
+            if (document is not JsonArray items)
+                throw new IncusBackupException(ErrorIds.ManifestInvalid, ErrorKind.InvalidData, $"{name} of {where} is not a JSON array.", where);
+            foreach (var item in items)
             {
-                if (item is not JsonObject body || body["name"]?.GetValue<string>() is not { } resourceName)
+                if (item is not JsonObject body || !TryText(body["name"], out var resourceName))
                     throw new IncusBackupException(ErrorIds.ManifestInvalid, ErrorKind.InvalidData, $"{name} of {where} holds an entry without a name.", where);
-                resources.Add(new ConfigResource(kind, kind is ConfigKind.Profile or ConfigKind.Network ? body["project"]?.GetValue<string>() ?? "default" : null,
+                resources.Add(new ConfigResource(kind, kind is ConfigKind.Profile or ConfigKind.Network ? (TryText(body["project"], out var p) ? p : "default") : null,
                     resourceName, body));
             }
         }
         return new ConfigSnapshot(resources);
+    }
+
+    private static bool TryText(JsonNode? node, out string text)
+    {
+        text = "";
+        return node is JsonValue value && value.TryGetValue(out text!);
     }
 
     /// <summary>A copy with object keys in ordinal order, so two snapshots of the same config are the same bytes.</summary>

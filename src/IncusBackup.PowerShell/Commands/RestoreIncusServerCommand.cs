@@ -2,7 +2,6 @@ using System.Collections;
 using System.Management.Automation;
 using IncusBackup.Config;
 using IncusBackup.Errors;
-using IncusBackup.Incus;
 using IncusBackup.PowerShell.Completers;
 using IncusBackup.PowerShell.Infrastructure;
 using IncusBackup.Repository;
@@ -90,7 +89,6 @@ public sealed class RestoreIncusServerCommand : RepositoryCmdlet
         // Nothing is compared, let alone changed, before the config files match their checksums.
         var config = run.Config is null ? []
             : AwaitOrStop(ct => ConfigRestoreComparer.CompareAsync(server, repository, run.Config, maps, ct)).Where(c => InScope(c.Change, maps)).ToList();
-        CheckMappedProjects(server, config, maps.Projects);
         WriteInformation(new HostInformationMessage { Message = Plan(run, repository, config) }, ["PSHOST"]);
 
         var configFailed = 0;
@@ -176,22 +174,5 @@ public sealed class RestoreIncusServerCommand : RepositoryCmdlet
             nameof(ConfigKind.Server) => false,
             _ => string.IsNullOrEmpty(change.Project) || change.Project == project,
         };
-    }
-
-    /// <summary>
-    /// A project named in -ProjectMap must exist, or be created by the config (-Apply): checked before anything
-    /// changes, so a typo does not leave half a server restored.
-    /// </summary>
-    private void CheckMappedProjects(IIncusServer server, IReadOnlyList<ConfigComparison> config, IReadOnlyDictionary<string, string> projects)
-    {
-        foreach (var (from, to) in projects)
-        {
-            var created = config.Any(c => c.Change is { Kind: nameof(ConfigKind.Project), Action: ConfigAction.Create } && c.Change.Name == to);
-            if ((Apply && created) || Await(ct => server.Projects.TryGetAsync(to, ct)) is not null) continue;
-            ThrowTerminating(new IncusBackupException(ErrorIds.ProjectNotFound, ErrorKind.NotFound,
-                $"-ProjectMap maps '{from}' to project '{to}', which the server does not have; nothing was changed.", to,
-                created ? "Add -Apply to create it from the config backup, or create it first (incus project create), or correct -ProjectMap."
-                    : "Create it first (incus project create), or correct -ProjectMap."));
-        }
     }
 }

@@ -99,6 +99,30 @@ internal sealed class InMemoryIncus : IIncusServer
     /// <summary>Declarative config the config API reads and writes, by "Kind:project/name" (IncusBackup.Config.ConfigResource.Key).</summary>
     public Dictionary<string, System.Text.Json.Nodes.JsonObject> ConfigObjects { get; } = [];
 
+    /// <summary>
+    /// Every write of the config API with the body and ETag it was sent with, in order: ("create Profile p/web", body, null),
+    /// ("update Server server", {"config": {...}}, "\"Server:server#0\"").
+    /// </summary>
+    public List<(string Call, System.Text.Json.Nodes.JsonObject Body, string? ETag)> ConfigWrites { get; } = [];
+
+    /// <summary>
+    /// What GET /1.0/projects?recursion=1 returns, as the API spells it (config, used_by...); when null, one plain
+    /// object per <see cref="ProjectNames"/>.
+    /// </summary>
+    public List<System.Text.Json.Nodes.JsonObject>? ProjectObjects { get; set; }
+
+    /// <summary>What GET /1.0/storage-pools?recursion=1 returns; when null, one plain dir pool per <see cref="PoolNames"/>.</summary>
+    public List<System.Text.Json.Nodes.JsonObject>? PoolObjects { get; set; }
+
+    /// <summary>What GET /1.0/profiles?recursion=1&amp;project=P returns, by project; a project not here lists its default profile and <see cref="ProfileMap"/>.</summary>
+    public Dictionary<string, List<System.Text.Json.Nodes.JsonObject>> ProfileObjects { get; } = [];
+
+    /// <summary>What GET /1.0/networks?recursion=1&amp;project=P returns, by project (nothing for a project not here).</summary>
+    public Dictionary<string, List<System.Text.Json.Nodes.JsonObject>> NetworkObjects { get; } = [];
+
+    /// <summary>Every object listing the config reader asked for, in order: "projects", "storage-pools", "profiles p", "networks p".</summary>
+    public ConcurrentQueue<string> ObjectListings { get; } = new();
+
     public Task<ServerInfo> GetServerAsync(CancellationToken ct) => Task.FromResult(Info);
 
     public void Dispose()
@@ -186,6 +210,10 @@ internal sealed class InMemoryIncus : IIncusServer
     }
 
     private static IncusApiException NotFound(string what) => new(404, what + " not found");
+
+    /// <summary>Copies, so that what a caller does with a listing never changes the server's objects.</summary>
+    private static List<System.Text.Json.Nodes.JsonObject> Clone(List<System.Text.Json.Nodes.JsonObject> objects) =>
+        [.. objects.Select(o => (System.Text.Json.Nodes.JsonObject)o.DeepClone())];
 
     private static async Task<byte[]> ReadAllAsync(Stream body, CancellationToken ct)
     {
@@ -409,9 +437,13 @@ internal sealed class InMemoryIncus : IIncusServer
         public Task<StoragePool?> TryGetAsync(string name, CancellationToken ct) =>
             Task.FromResult(server.PoolNames.Contains(name) ? new StoragePool { Name = name, Driver = "dir" } : null);
 
-        public Task<List<System.Text.Json.Nodes.JsonObject>> ListObjectsAsync(CancellationToken ct) =>
-            Task.FromResult(server.PoolNames.Order(StringComparer.Ordinal)
-                .Select(p => new System.Text.Json.Nodes.JsonObject { ["name"] = p, ["driver"] = "dir", ["config"] = new System.Text.Json.Nodes.JsonObject(), ["used_by"] = new System.Text.Json.Nodes.JsonArray() }).ToList());
+        public Task<List<System.Text.Json.Nodes.JsonObject>> ListObjectsAsync(CancellationToken ct)
+        {
+            server.ObjectListings.Enqueue("storage-pools");
+            return Task.FromResult(server.PoolObjects is { } objects ? Clone(objects)
+                : server.PoolNames.Order(StringComparer.Ordinal)
+                    .Select(p => new System.Text.Json.Nodes.JsonObject { ["name"] = p, ["driver"] = "dir", ["config"] = new System.Text.Json.Nodes.JsonObject(), ["used_by"] = new System.Text.Json.Nodes.JsonArray() }).ToList());
+        }
     }
 
     private sealed class ProjectFake(InMemoryIncus server) : IProjectsApi
@@ -422,9 +454,13 @@ internal sealed class InMemoryIncus : IIncusServer
         public Task<IncusProject?> TryGetAsync(string name, CancellationToken ct) =>
             Task.FromResult(server.ProjectNames.Contains(name) ? new IncusProject { Name = name } : null);
 
-        public Task<List<System.Text.Json.Nodes.JsonObject>> ListObjectsAsync(CancellationToken ct) =>
-            Task.FromResult(server.ProjectNames.Order(StringComparer.Ordinal)
-                .Select(p => new System.Text.Json.Nodes.JsonObject { ["name"] = p, ["description"] = "", ["config"] = new System.Text.Json.Nodes.JsonObject() }).ToList());
+        public Task<List<System.Text.Json.Nodes.JsonObject>> ListObjectsAsync(CancellationToken ct)
+        {
+            server.ObjectListings.Enqueue("projects");
+            return Task.FromResult(server.ProjectObjects is { } objects ? Clone(objects)
+                : server.ProjectNames.Order(StringComparer.Ordinal)
+                    .Select(p => new System.Text.Json.Nodes.JsonObject { ["name"] = p, ["description"] = "", ["config"] = new System.Text.Json.Nodes.JsonObject() }).ToList());
+        }
     }
 
     private sealed class ProfileFake(InMemoryIncus server) : IProfilesApi
@@ -433,13 +469,17 @@ internal sealed class InMemoryIncus : IIncusServer
             Task.FromResult(server.MissingProfiles.Contains($"{project}/{name}") ? null
                 : server.ProfileMap.GetValueOrDefault((project, name)) ?? new IncusProfile { Name = name, UsedBy = [] });
 
-        public Task<List<System.Text.Json.Nodes.JsonObject>> ListObjectsAsync(string project, CancellationToken ct) =>
-            Task.FromResult(server.ProfileMap.Where(p => p.Key.Project == project).Select(p => p.Value).Prepend(new IncusProfile { Name = "default" })
+        public Task<List<System.Text.Json.Nodes.JsonObject>> ListObjectsAsync(string project, CancellationToken ct)
+        {
+            server.ObjectListings.Enqueue($"profiles {project}");
+            if (server.ProfileObjects.TryGetValue(project, out var objects)) return Task.FromResult(Clone(objects));
+            return Task.FromResult(server.ProfileMap.Where(p => p.Key.Project == project).Select(p => p.Value).Prepend(new IncusProfile { Name = "default" })
                 .Select(p => new System.Text.Json.Nodes.JsonObject
                 {
                     ["name"] = p.Name, ["description"] = p.Description ?? "", ["project"] = project,
                     ["config"] = new System.Text.Json.Nodes.JsonObject(), ["devices"] = new System.Text.Json.Nodes.JsonObject(),
                 }).ToList());
+        }
     }
 
     private sealed class NetworkFake(InMemoryIncus server) : INetworksApi
@@ -447,7 +487,11 @@ internal sealed class InMemoryIncus : IIncusServer
         public Task<IncusNetwork?> TryGetAsync(string project, string name, CancellationToken ct) =>
             Task.FromResult(server.MissingNetworks.Contains($"{project}/{name}") ? null : new IncusNetwork { Name = name, Managed = true });
 
-        public Task<List<System.Text.Json.Nodes.JsonObject>> ListObjectsAsync(string project, CancellationToken ct) => Task.FromResult(new List<System.Text.Json.Nodes.JsonObject>());
+        public Task<List<System.Text.Json.Nodes.JsonObject>> ListObjectsAsync(string project, CancellationToken ct)
+        {
+            server.ObjectListings.Enqueue($"networks {project}");
+            return Task.FromResult(Clone(server.NetworkObjects.GetValueOrDefault(project, [])));
+        }
     }
 
     private sealed class ImageFake(InMemoryIncus server) : IImagesApi
@@ -523,33 +567,82 @@ internal sealed class InMemoryIncus : IIncusServer
         }
     }
 
+    /// <summary>
+    /// The config API as Incus 6.0.4 answers it: an ETag per object ("Kind:project/name#version", a new one after
+    /// every write) that an update must match (412 otherwise); PUT replaces the fields it is given; the server's keys
+    /// are PATCHed (merged, "" removes a key); a new project with features.profiles=true gets its own empty default
+    /// profile; creating what exists fails as Incus does for profiles and projects (500).
+    /// </summary>
     private sealed class ConfigFake(InMemoryIncus server) : IConfigApi
     {
+        private readonly Dictionary<string, int> _versions = [];
+
         private static string Key(IncusBackup.Config.ConfigKind kind, string? project, string name) =>
             $"{kind}:{(project is null ? "" : project + "/")}{name}";
 
-        public Task<(System.Text.Json.Nodes.JsonObject? Value, string? ETag)> GetAsync(IncusBackup.Config.ConfigKind kind, string? project, string name, CancellationToken ct) =>
-            Task.FromResult(server.ConfigObjects.TryGetValue(Key(kind, project, name), out var o)
-                ? ((System.Text.Json.Nodes.JsonObject?)o.DeepClone(), (string?)$"\"{o.ToJsonString().GetHashCode()}\"")
+        private string ETag(string key) => $"\"{key}#{_versions.GetValueOrDefault(key)}\"";
+
+        private void Store(string key, System.Text.Json.Nodes.JsonObject value, bool isNew)
+        {
+            server.ConfigObjects[key] = value;
+            _versions[key] = isNew ? 0 : _versions.GetValueOrDefault(key) + 1;
+        }
+
+        public Task<(System.Text.Json.Nodes.JsonObject? Value, string? ETag)> GetAsync(IncusBackup.Config.ConfigKind kind, string? project, string name, CancellationToken ct)
+        {
+            var key = Key(kind, project, name);
+            return Task.FromResult(server.ConfigObjects.TryGetValue(key, out var o)
+                ? ((System.Text.Json.Nodes.JsonObject?)o.DeepClone(), (string?)ETag(key))
                 : (null, null));
+        }
 
         public Task CreateAsync(IncusBackup.Config.ConfigKind kind, string? project, System.Text.Json.Nodes.JsonObject body, CancellationToken ct)
         {
             var name = body["name"]!.GetValue<string>();
-            server.Record($"create {kind} {(project is null ? "" : project + "/")}{name}");
-            if (server.ConfigObjects.ContainsKey(Key(kind, project, name))) throw new IncusApiException(409, $"{kind} {name} already exists");
-            server.ConfigObjects[Key(kind, project, name)] = (System.Text.Json.Nodes.JsonObject)body.DeepClone();
+            var call = $"create {kind} {(project is null ? "" : project + "/")}{name}";
+            server.Record(call);
+            server.ConfigWrites.Add((call, (System.Text.Json.Nodes.JsonObject)body.DeepClone(), null));
+            var key = Key(kind, project, name);
+            if (server.ConfigObjects.ContainsKey(key)) throw new IncusApiException(500, $"Error inserting \"{name}\" into database: The {kind.ToString().ToLowerInvariant()} already exists");
+            Store(key, (System.Text.Json.Nodes.JsonObject)body.DeepClone(), isNew: true);
+            if (kind == IncusBackup.Config.ConfigKind.Project && body["config"]?["features.profiles"]?.GetValue<string>() == "true")
+            {
+                Store(Key(IncusBackup.Config.ConfigKind.Profile, name, "default"), new System.Text.Json.Nodes.JsonObject
+                {
+                    ["name"] = "default", ["description"] = $"Default Incus profile for project {name}",
+                    ["config"] = new System.Text.Json.Nodes.JsonObject(), ["devices"] = new System.Text.Json.Nodes.JsonObject(),
+                }, isNew: true);
+            }
             return Task.CompletedTask;
         }
 
         public Task UpdateAsync(IncusBackup.Config.ConfigKind kind, string? project, string name, System.Text.Json.Nodes.JsonObject body, string? etag, CancellationToken ct)
         {
-            server.Record($"update {kind} {(project is null ? "" : project + "/")}{name}");
+            var call = $"update {kind} {(project is null ? "" : project + "/")}{name}";
+            server.Record(call);
+            server.ConfigWrites.Add((call, (System.Text.Json.Nodes.JsonObject)body.DeepClone(), etag));
             var key = Key(kind, project, name);
             if (!server.ConfigObjects.TryGetValue(key, out var current)) throw new IncusApiException(404, $"{kind} {name} not found");
+            if (etag is not null && etag != ETag(key)) throw new IncusApiException(412, $"ETag doesn't match: {ETag(key)} vs {etag}");
             var updated = (System.Text.Json.Nodes.JsonObject)current.DeepClone();
-            foreach (var (field, value) in body) updated[field] = value?.DeepClone();
-            server.ConfigObjects[key] = updated;
+            if (kind == IncusBackup.Config.ConfigKind.Server)
+            {
+                if (updated["config"] is not System.Text.Json.Nodes.JsonObject config)
+                {
+                    config = [];
+                    updated["config"] = config;
+                }
+                foreach (var (k, v) in body["config"] as System.Text.Json.Nodes.JsonObject ?? [])
+                {
+                    if (v?.GetValue<string>() is null or "") config.Remove(k);
+                    else config[k] = v.DeepClone();
+                }
+            }
+            else
+            {
+                foreach (var (field, value) in body) updated[field] = value?.DeepClone();
+            }
+            Store(key, updated, isNew: false);
             return Task.CompletedTask;
         }
     }
