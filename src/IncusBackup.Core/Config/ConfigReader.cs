@@ -7,12 +7,17 @@ namespace IncusBackup.Config;
 /// <summary>
 /// Reads a server's declarative config into a <see cref="ConfigSnapshot"/>, keeping only what can be written
 /// back: fields the server manages (used_by, status, locations, managed) and volatile.* keys are left out.
-/// Profiles and networks are read in every project that has its own (features.profiles, features.networks).
+/// Profiles and networks are read in every project that has its own (features.profiles, features.networks); a
+/// project without networks of its own takes along the default project's networks its NICs use.
 /// </summary>
 public static class ConfigReader
 {
     /// <param name="project">One project (its profiles and networks, and the project itself), or null for all.</param>
-    public static async Task<ConfigSnapshot> ReadAsync(IIncusServer server, string? project, CancellationToken ct)
+    /// <param name="alsoNetworks">
+    /// Default-project networks to read with one project even when nothing uses them (yet): those a backup of the
+    /// project holds, so that a comparison finds them whether or not the project is there.
+    /// </param>
+    public static async Task<ConfigSnapshot> ReadAsync(IIncusServer server, string? project, CancellationToken ct, IEnumerable<string>? alsoNetworks = null)
     {
         var resources = new List<ConfigResource>();
         var projects = (await server.Projects.ListObjectsAsync(ct).ConfigureAwait(false))
@@ -42,6 +47,9 @@ public static class ConfigReader
             }
         }
 
+        if (project is not null && project != "default" && !projects.Any(p => Owns(p, "features.networks")))
+            resources.AddRange(await SharedNetworksAsync(server, project, projects.Count > 0, resources, alsoNetworks ?? [], ct).ConfigureAwait(false));
+
         if (project is null)
         {
             var info = await server.GetServerAsync(ct).ConfigureAwait(false);
@@ -54,6 +62,30 @@ public static class ConfigReader
             resources.Add(new ConfigResource(ConfigKind.Server, null, "server", new JsonObject { ["config"] = config }));
         }
         return new ConfigSnapshot(resources);
+    }
+
+    /// <summary>
+    /// The default project's managed networks that one project's profiles and instances plug into, when that project
+    /// has no networks of its own: a project backup is meant to rebuild the project, and its NICs need them.
+    /// </summary>
+    private static async Task<IEnumerable<ConfigResource>> SharedNetworksAsync(IIncusServer server, string project, bool exists,
+        List<ConfigResource> read, IEnumerable<string> alsoNetworks, CancellationToken ct)
+    {
+        var used = new HashSet<string>(alsoNetworks, StringComparer.Ordinal);
+        foreach (var profile in read.Where(r => r.Kind == ConfigKind.Profile))
+        {
+            foreach (var (_, device) in profile.Body["devices"] as JsonObject ?? [])
+                if (device?["type"]?.GetValue<string>() == "nic" && device["network"]?.GetValue<string>() is { Length: > 0 } network) used.Add(network);
+        }
+        foreach (var instance in exists ? await server.Instances.ListAsync(project, ct).ConfigureAwait(false) : [])
+        {
+            foreach (var (_, device) in instance.ExpandedDevices ?? instance.Devices)
+                if (device.GetValueOrDefault("type") == "nic" && device.GetValueOrDefault("network") is { Length: > 0 } network) used.Add(network);
+        }
+        if (used.Count == 0) return [];
+        return (await server.Networks.ListObjectsAsync("default", ct).ConfigureAwait(false))
+            .Where(n => n["managed"]?.GetValue<bool>() == true && used.Contains(Name(n)))
+            .Select(n => new ConfigResource(ConfigKind.Network, "default", Name(n), Keep(n, "name", "type", "description", "config", "project")));
     }
 
     /// <summary>The default project owns everything; another project owns its profiles or networks when the feature is on.</summary>

@@ -32,7 +32,8 @@ public static class ConfigRestoreComparer
         var backup = ConfigMapping.Apply(recorded, maps.Projects, maps.Pools, maps.Networks, maps.Profiles);
         var wholeServer = seal.Manifest.Project == ConfigBackupEngine.AllProjects;
         var scope = wholeServer ? null : backup.Resources.FirstOrDefault(r => r.Kind == ConfigKind.Project)?.Name;
-        var current = await ConfigReader.ReadAsync(server, scope, ct).ConfigureAwait(false);
+        var shared = backup.Resources.Where(r => r.Kind == ConfigKind.Network && r.Project == "default").Select(r => r.Name);
+        var current = await ConfigReader.ReadAsync(server, scope, ct, shared).ConfigureAwait(false);
         return ConfigDiff.Compare(backup, current, wholeServer);
     }
 

@@ -88,7 +88,7 @@ public sealed class RestoreIncusServerCommand : RepositoryCmdlet
         };
         // Nothing is compared, let alone changed, before the config files match their checksums.
         var config = run.Config is null ? []
-            : AwaitOrStop(ct => ConfigRestoreComparer.CompareAsync(server, repository, run.Config, maps, ct)).Where(c => InScope(c.Change, maps)).ToList();
+            : AwaitOrStop(ct => ConfigRestoreComparer.CompareAsync(server, repository, run.Config, maps, ct)).Where(c => InScope(c.Change, maps, run.Config.Project == Project)).ToList();
         WriteInformation(new HostInformationMessage { Message = Plan(run, repository, config) }, ["PSHOST"]);
 
         var configFailed = 0;
@@ -163,8 +163,11 @@ public sealed class RestoreIncusServerCommand : RepositoryCmdlet
             $"then {run.Images.Count} image(s), {run.Volumes.Count} volume(s), {run.Instances.Count} instance(s).";
     }
 
-    /// <summary>With -Project, the config of that project and what is not in any project (pools); never the server keys.</summary>
-    private bool InScope(ConfigChange change, ConfigMaps maps)
+    /// <summary>
+    /// With -Project, the config of that project and what is not in any project (pools); never the server keys. A
+    /// backup of that project alone also holds the default project's networks its NICs use (ConfigReader): those too.
+    /// </summary>
+    private bool InScope(ConfigChange change, ConfigMaps maps, bool projectBackup)
     {
         if (Project is null) return true;
         var project = maps.Projects.GetValueOrDefault(Project, Project);
@@ -172,6 +175,7 @@ public sealed class RestoreIncusServerCommand : RepositoryCmdlet
         {
             nameof(ConfigKind.Project) => change.Name == project,
             nameof(ConfigKind.Server) => false,
+            nameof(ConfigKind.Network) when projectBackup && change.Project == "default" => true,
             _ => string.IsNullOrEmpty(change.Project) || change.Project == project,
         };
     }
