@@ -111,6 +111,10 @@ internal sealed class InMemoryIncus : IIncusServer
     /// </summary>
     public List<System.Text.Json.Nodes.JsonObject>? ProjectObjects { get; set; }
 
+    /// <summary>A project is there when it is in <see cref="ProjectNames"/> or, when given, in <see cref="ProjectObjects"/>.</summary>
+    public bool HasProject(string name) =>
+        ProjectNames.Contains(name) || ProjectObjects?.Any(p => p["name"]?.GetValue<string>() == name) == true;
+
     /// <summary>What GET /1.0/storage-pools?recursion=1 returns; when null, one plain dir pool per <see cref="PoolNames"/>.</summary>
     public List<System.Text.Json.Nodes.JsonObject>? PoolObjects { get; set; }
 
@@ -228,7 +232,7 @@ internal sealed class InMemoryIncus : IIncusServer
         {
             lock (server._sync)
             {
-                if (project is not null && !server.ProjectNames.Contains(project)) throw NotFound("Project");
+                if (project is not null && !server.HasProject(project)) throw NotFound("Project");
                 return Task.FromResult(server.InstanceList.Where(i => project is null || i.Project == project).ToList());
             }
         }
@@ -321,7 +325,7 @@ internal sealed class InMemoryIncus : IIncusServer
         {
             lock (server._sync)
             {
-                if (project is not null && !server.ProjectNames.Contains(project)) throw NotFound("Project");
+                if (project is not null && !server.HasProject(project)) throw NotFound("Project");
                 return Task.FromResult(server.VolumeList.Where(v => v.Pool == pool && (project is null || (v.Volume.Project ?? "default") == project)).Select(v => v.Volume).ToList());
             }
         }

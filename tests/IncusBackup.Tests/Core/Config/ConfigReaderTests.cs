@@ -125,4 +125,38 @@ public sealed class ConfigReaderTests
 
         Assert.Equal("""{"config":{}}""", Canon(snapshot.Resources.Single(r => r.Kind == ConfigKind.Server).Body));
     }
+
+    [Fact]
+    public async Task ReadAsync_AProjectWithoutItsOwnNetworks_TakesAlongTheDefaultProjectsManagedNetworksItsNicsUse()
+    {
+        _incus.ProjectObjects!.Add(Obj("""{"name":"plain","description":"","config":{"features.profiles":"true"},"used_by":[]}"""));
+        _incus.ProfileObjects["plain"] =
+        [
+            Obj("""{"name":"web","project":"plain","description":"","config":{},"devices":{"eth0":{"type":"nic","network":"br0"}},"used_by":[]}"""),
+        ];
+        _incus.NetworkObjects["default"].Add(Obj("""{"name":"br1","type":"bridge","project":"default","managed":true,"description":"","config":{}}"""));
+        _incus.NetworkObjects["default"].Add(Obj("""{"name":"unused","type":"bridge","project":"default","managed":true,"description":"","config":{}}"""));
+        // An instance's own NICs count too; eth0 is not managed: Incus cannot create it, so it is not config to restore.
+        var c1 = _incus.AddInstance("plain", "c1");
+        c1.ExpandedDevices!["uplink"] = new() { ["type"] = "nic", ["network"] = "br1" };
+        c1.ExpandedDevices["phys"] = new() { ["type"] = "nic", ["network"] = "eth0" };
+
+        var snapshot = await ConfigReader.ReadAsync(_incus, "plain", None);
+
+        // In dependency order: the networks before the profile that plugs into them.
+        Assert.Equal(["Project:plain", "StoragePool:fast", "Network:default/br0", "Network:default/br1", "Profile:plain/web"],
+            snapshot.Resources.Select(r => r.Key));
+        Assert.Equal(
+            Canon("""{"name":"br0","type":"bridge","project":"default","description":"","config":{"ipv4.address":"10.0.0.1/24"}}"""),
+            Canon(snapshot.Resources.First(r => r.Kind == ConfigKind.Network).Body));
+    }
+
+    [Fact]
+    public async Task ReadAsync_AProjectTheServerLacks_StillReadsTheDefaultNetworksABackupOfItHolds()
+    {
+        // A comparison with a backup of a deleted project: its network must be found as Unchanged, not Create.
+        var snapshot = await ConfigReader.ReadAsync(_incus, "gone", None, ["br0"]);
+
+        Assert.Equal(["StoragePool:fast", "Network:default/br0"], snapshot.Resources.Select(r => r.Key));
+    }
 }
