@@ -45,8 +45,14 @@ public sealed class ConfigApplier(IIncusServer server)
         {
             if (device is not JsonObject d) continue;
             if (d["pool"]?.GetValue<string>() is { } pool && failed.Contains($"storage pool {pool}")) return $"storage pool {pool}";
+            // A project without features.networks uses the default project's networks. Which one a NIC means is not
+            // known here, so a failure of either blocks it: at worst a profile is skipped with a clear message.
             foreach (var key in new[] { "network", "parent" })
-                if (d[key]?.GetValue<string>() is { } network && failed.Contains($"network {resource.Project}/{network}")) return $"network {network}";
+            {
+                if (d[key]?.GetValue<string>() is { } network &&
+                    (failed.Contains($"network {resource.Project}/{network}") || failed.Contains($"network default/{network}")))
+                    return $"network {network}";
+            }
         }
         return null;
     }

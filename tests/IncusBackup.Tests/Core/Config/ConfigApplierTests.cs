@@ -240,9 +240,7 @@ public sealed class ConfigApplierTests
             results);
     }
 
-    [Fact(Skip = "bug: ConfigApplier.BlockedBy (src/IncusBackup.Core/Config/ConfigApplier.cs) looks the NIC's network up in the profile's own project, "
-        + "but a project without features.networks uses the default project's networks: a profile of such a project whose network failed is "
-        + "sent anyway and fails with the server's error instead of being skipped. Fixing it needs to know which projects have their own networks.")]
+    [Fact]
     public async Task AFailedNetworkOfTheDefaultProject_SkipsTheProfilesOfProjectsThatUseTheDefaultProjectsNetworks()
     {
         _incus.FailOn = call => call == "create Network default/br0" ? new IncusApiException(400, "Network address conflict") : null;
