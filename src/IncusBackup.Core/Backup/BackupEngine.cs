@@ -22,6 +22,9 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
     private const string PartialArchiveName = "archive.partial";
     private int _defaultCompressionIndex;
 
+    /// <summary>Where freezes are written down, so that a killed run's are thawed by the next (null: nowhere).</summary>
+    public FreezeJournal? Journal { get; init; } = FreezeJournal.ForCurrentUser();
+
     /// <summary>Shorter retry waits for tests of interrupted downloads.</summary>
     internal TimeSpan DownloadRetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -41,6 +44,7 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
         var backups = source.ServerBackups(server);
         var exporter = new ServerExport(server, reporter) { RetryDelay = DownloadRetryDelay };
         await exporter.CleanupLeftoversAsync(display, backups, ct).ConfigureAwait(false);
+        if (Journal is not null) await Journal.ThawLeftoversOnceAsync(server, reporter, ct).ConfigureAwait(false);
 
         var createdAt = DateTimeOffset.UtcNow;
         while (true)
@@ -53,7 +57,8 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
             try
             {
                 var hold = options.Consistent
-                    ? await ConsistencyHold.FreezeAsync(server, await source.WritersAsync(server, ct).ConfigureAwait(false), reporter, ct).ConfigureAwait(false)
+                    ? await ConsistencyHold.FreezeAsync(server, await source.WritersAsync(server, ct).ConfigureAwait(false), reporter,
+                        Journal, info.Environment.ServerName ?? "", ct).ConfigureAwait(false)
                     : ConsistencyHold.None(server, reporter);
                 consistency = options.Consistent ? hold.Consistency : "None";
                 method = await exporter.ExportAsync(display, backups, request, options.ServerBackupLifetime, writer, hold, ct).ConfigureAwait(false);

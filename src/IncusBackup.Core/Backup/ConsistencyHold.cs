@@ -39,8 +39,12 @@ internal sealed class ConsistencyHold : IAsyncDisposable
     /// <summary>A hold that holds nothing: -NoSnapshot.</summary>
     public static ConsistencyHold None(IIncusServer server, IReporter reporter) => new(server, reporter, 0);
 
-    /// <summary>Freezes every active writer (or joins a hold already on it); one that cannot be frozen is backed up live, with a warning.</summary>
-    public static async Task<ConsistencyHold> FreezeAsync(IIncusServer server, IReadOnlyList<IncusInstance> writers, IReporter reporter, CancellationToken ct)
+    /// <summary>
+    /// Freezes every active writer (or joins a hold already on it); one that cannot be frozen is backed up live, with
+    /// a warning. Each freeze is written in <paramref name="journal"/> first, so a killed run's freezes are found again.
+    /// </summary>
+    public static async Task<ConsistencyHold> FreezeAsync(IIncusServer server, IReadOnlyList<IncusInstance> writers, IReporter reporter,
+        FreezeJournal? journal, string serverName, CancellationToken ct)
     {
         var active = writers.Where(w => w.IsActive).ToList();
         var hold = new ConsistencyHold(server, reporter, active.Count);
@@ -55,7 +59,16 @@ internal sealed class ConsistencyHold : IAsyncDisposable
                     // Freeze only a running instance: one frozen by someone else stays theirs to thaw.
                     if (instance.Status == InstanceStatus.Running)
                     {
-                        await server.Instances.ChangeStateAsync(instance.Project, instance.Name, InstanceAction.Freeze, ct).ConfigureAwait(false);
+                        holders.JournalEntry = journal?.Add(serverName, instance);
+                        try
+                        {
+                            await server.Instances.ChangeStateAsync(instance.Project, instance.Name, InstanceAction.Freeze, ct).ConfigureAwait(false);
+                        }
+                        catch
+                        {
+                            holders.CrossOut();
+                            throw;
+                        }
                         holders.FrozenByUs = true;
                         reporter.Verbose($"Froze {instance.Project}/{instance.Name} while the server reads it.");
                     }
@@ -91,6 +104,7 @@ internal sealed class ConsistencyHold : IAsyncDisposable
                 if (--holders.Count > 0 || !holders.FrozenByUs) continue;
                 holders.FrozenByUs = false;
                 await _server.Instances.ChangeStateAsync(instance.Project, instance.Name, InstanceAction.Unfreeze, CancellationToken.None).ConfigureAwait(false);
+                holders.CrossOut();
                 _reporter.Verbose($"Thawed {instance.Project}/{instance.Name}.");
             }
             catch (IncusBackupException e)
@@ -113,5 +127,14 @@ internal sealed class ConsistencyHold : IAsyncDisposable
         public SemaphoreSlim Gate { get; } = new(1, 1);
         public int Count { get; set; }
         public bool FrozenByUs { get; set; }
+
+        /// <summary>The journal entry of the freeze; kept when the thaw fails, so that a later run thaws it.</summary>
+        public string? JournalEntry { get; set; }
+
+        public void CrossOut()
+        {
+            if (JournalEntry is not null) FreezeJournal.Remove(JournalEntry);
+            JournalEntry = null;
+        }
     }
 }

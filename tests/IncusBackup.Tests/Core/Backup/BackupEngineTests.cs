@@ -34,11 +34,15 @@ public sealed class BackupEngineTests : IDisposable
     public void Dispose()
     {
         if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
+        if (Directory.Exists(JournalDirectory)) Directory.Delete(JournalDirectory, recursive: true);
     }
 
-    private BackupEngine Engine(bool traced = false) => new(traced ? new TracingIncus(_incus) : _incus, _repository, "t");
+    private string JournalDirectory => Path.Combine(_root + "-journal");
 
-    private BackupEngine Engine(TracingIncus traced) => new(traced, _repository, "t");
+    private BackupEngine Engine(bool traced = false) =>
+        new(traced ? new TracingIncus(_incus) : _incus, _repository, "t") { Journal = new FreezeJournal(JournalDirectory) };
+
+    private BackupEngine Engine(TracingIncus traced) => new(traced, _repository, "t") { Journal = new FreezeJournal(JournalDirectory) };
 
     private IncusInstance AddInstance(string status, string compression = "zstd", string pool = "default")
     {
@@ -204,6 +208,51 @@ public sealed class BackupEngineTests : IDisposable
         Assert.DoesNotContain(Calls, c => c.Contains("freeze", StringComparison.Ordinal));
         Assert.Equal(InstanceStatus.Running, instance.Status);
         Assert.Empty(_incus.ServerBackups);
+    }
+
+    [Fact]
+    public async Task RunningInstance_FreezeIsWrittenDownBeforeItHappens_AndCrossedOutAfterTheThaw()
+    {
+        var instance = AddInstance(InstanceStatus.Running);
+        string[]? atFreeze = null;
+        _incus.FailOn = call =>
+        {
+            if (call == "freeze p/c1") atFreeze = [.. Directory.GetFiles(JournalDirectory, "*.json").Select(File.ReadAllText)];
+            return null;
+        };
+
+        await BackupAsync(Engine(), instance);
+
+        var text = Assert.Single(atFreeze!);
+        Assert.Contains("\"project\":\"p\"", text, StringComparison.Ordinal);
+        Assert.Contains("\"name\":\"c1\"", text, StringComparison.Ordinal);
+        Assert.Contains($"\"pid\":{Environment.ProcessId}", text, StringComparison.Ordinal);
+        Assert.Contains("\"server\":\"memory\"", text, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(JournalDirectory));
+    }
+
+    [Fact]
+    public async Task UnfreezeFails_TheJournalKeepsTheFreeze_ForALaterRunToThaw()
+    {
+        var instance = AddInstance(InstanceStatus.Running);
+        _incus.FailOn = call => call == "unfreeze p/c1" ? new IncusApiException(500, "thaw failed") : null;
+
+        await BackupAsync(Engine(), instance);
+
+        Assert.Single(Directory.GetFiles(JournalDirectory, "*.json"));
+    }
+
+    [Fact]
+    public async Task ABackupRun_FirstThawsWhatAKilledRunLeftFrozen()
+    {
+        var instance = AddInstance(InstanceStatus.Frozen);
+        FreezeJournalTests.WriteEntry(JournalDirectory, "memory", "p", "c1", FreezeJournalTests.DeadPid(), FreezeJournalTests.CurrentBootId());
+
+        var record = await BackupAsync(Engine(), instance);
+
+        Assert.Equal(InstanceStatus.Running, instance.Status);
+        Assert.Contains(_reporter.Warnings, w => w.StartsWith("Thawed p/c1: a backup run (pid ", StringComparison.Ordinal));
+        Assert.Empty(Directory.GetFiles(JournalDirectory));
     }
 
     [Fact]

@@ -1,0 +1,151 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using IncusBackup.Incus;
+using IncusBackup.IO;
+using IncusBackup.Reporting;
+
+namespace IncusBackup.Backup;
+
+/// <summary>
+/// The instances this host froze for a backup: written down before the freeze and crossed out after the thaw, so
+/// that a run killed in between (SIGKILL, a crash, the client's power) does not leave them frozen for good; the
+/// next backup run thaws what a dead run froze. A host-local file per freeze (the thaw is the client's job, and
+/// a mark on the instance itself would travel inside its own backup), under $XDG_STATE_HOME/incus-backup/frozen
+/// (~/.local/state by default). A run is dead when its pid is gone or the host has rebooted since.
+/// </summary>
+public sealed class FreezeJournal(string directory)
+{
+    /// <summary>Runs that already looked for what dead runs left frozen, per connection: once per cmdlet run.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IIncusServer, Task> Swept = new();
+
+    public string Directory { get; } = directory;
+
+    /// <summary>The journal of the current user.</summary>
+    public static FreezeJournal ForCurrentUser()
+    {
+        var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+        if (string.IsNullOrEmpty(state)) state = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+        return new FreezeJournal(Path.Combine(state, "incus-backup", "frozen"));
+    }
+
+    /// <summary>Writes down that this process is about to freeze an instance; returns the entry to cross out after the thaw.</summary>
+    public string Add(string server, IncusInstance instance)
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        var path = Path.Combine(Directory, $"{Environment.ProcessId}-{Guid.NewGuid():N}.json");
+        var entry = new FreezeEntry(server, instance.Project, instance.Name, Environment.ProcessId, BootId(), DateTimeOffset.UtcNow);
+        // Written to its final name only when complete, and flushed: the freeze that follows must not outlive the note.
+        var temporary = path + ".tmp";
+        using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+        {
+            JsonSerializer.Serialize(file, entry, FreezeJournalJsonContext.Default.FreezeEntry);
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, path);
+        return path;
+    }
+
+    /// <summary>Crosses an entry out (the instance was thawed, or never frozen).</summary>
+    public static void Remove(string entry)
+    {
+        try
+        {
+            File.Delete(entry);
+        }
+        catch (IOException)
+        {
+            // A leftover entry of a live or thawed instance is harmless: the next sweep finds it thawed and drops it.
+        }
+    }
+
+    /// <summary>Once per connection: thaws the instances of this server that dead runs froze and never thawed.</summary>
+    public Task ThawLeftoversOnceAsync(IIncusServer server, IReporter reporter, CancellationToken ct)
+    {
+        lock (Swept)
+        {
+            if (!Swept.TryGetValue(server, out var sweep))
+            {
+                sweep = ThawLeftoversAsync(server, reporter, ct);
+                Swept.Add(server, sweep);
+            }
+            return sweep;
+        }
+    }
+
+    /// <summary>Thaws the instances of this server that dead runs froze; drops their entries once nothing is left to do.</summary>
+    public async Task ThawLeftoversAsync(IIncusServer server, IReporter reporter, CancellationToken ct)
+    {
+        if (!System.IO.Directory.Exists(Directory)) return;
+        var name = await ServerNameAsync(server, ct).ConfigureAwait(false);
+        foreach (var (path, entry) in Entries())
+        {
+            if (entry.Server != name || !IsDead(entry)) continue;
+            IncusInstance? instance;
+            try
+            {
+                instance = await server.Instances.TryGetAsync(entry.Project, entry.Name, ct).ConfigureAwait(false);
+            }
+            catch (IncusApiException e) when (e.StatusCode == 404)
+            {
+                instance = null; // Its project is gone, and the instance with it.
+            }
+            if (instance?.Status == InstanceStatus.Frozen)
+            {
+                try
+                {
+                    await server.Instances.ChangeStateAsync(entry.Project, entry.Name, InstanceAction.Unfreeze, ct).ConfigureAwait(false);
+                    reporter.Warning($"Thawed {entry.Project}/{entry.Name}: a backup run (pid {entry.Pid}) froze it at {entry.FrozenAt:u} and was stopped before it could thaw it.");
+                }
+                catch (IncusApiException e)
+                {
+                    reporter.Warning($"{entry.Project}/{entry.Name} was left frozen by a backup run that was stopped (pid {entry.Pid}), and could not be thawed: {e.Message}. Run: incus start {entry.Name} --project {entry.Project}");
+                    continue;
+                }
+            }
+            Remove(path);
+        }
+    }
+
+    /// <summary>What identifies a server in the journal: its name (the host name of a standalone server).</summary>
+    public static async Task<string> ServerNameAsync(IIncusServer server, CancellationToken ct) =>
+        (await server.GetServerAsync(ct).ConfigureAwait(false)).Environment.ServerName ?? "";
+
+    private IEnumerable<(string Path, FreezeEntry Entry)> Entries()
+    {
+        foreach (var path in System.IO.Directory.EnumerateFiles(Directory, "*.json"))
+        {
+            FreezeEntry? entry;
+            try
+            {
+                entry = JsonSerializer.Deserialize(File.ReadAllBytes(path), FreezeJournalJsonContext.Default.FreezeEntry);
+            }
+            catch (Exception e) when (e is IOException or JsonException)
+            {
+                continue;
+            }
+            if (entry is not null) yield return (path, entry);
+        }
+    }
+
+    private static bool IsDead(FreezeEntry entry) =>
+        entry.Pid != Environment.ProcessId && (entry.BootId != BootId() || !Posix.ProcessExists(entry.Pid));
+
+    private static string BootId()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+}
+
+/// <summary>One freeze: which instance of which server, and the run (pid, boot) that froze it.</summary>
+public sealed record FreezeEntry(string Server, string Project, string Name, int Pid, string BootId, DateTimeOffset FrozenAt);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(FreezeEntry))]
+internal sealed partial class FreezeJournalJsonContext : JsonSerializerContext;
