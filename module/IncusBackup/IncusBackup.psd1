@@ -17,6 +17,7 @@
         'Backup-IncusServer'
         'Backup-IncusVolume'
         'Get-IncusBackup'
+        'Remove-IncusBackup'
         'Restore-IncusConfig'
         'Restore-IncusImage'
         'Restore-IncusServer'

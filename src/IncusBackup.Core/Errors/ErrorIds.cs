@@ -37,6 +37,13 @@ public static class ErrorIds
     public const string ImageFingerprintMismatch = "ImageFingerprintMismatch";
     public const string Stopped = "OperationStopped";
 
+    // Retention.
+    /// <summary>A retention policy (-Policy, -KeepWithin) that cannot be read, or that keeps nothing.</summary>
+    public const string RetentionPolicyInvalid = "RetentionPolicyInvalid";
+
+    /// <summary>Removing the newest backup of a resource was asked without -Force.</summary>
+    public const string NewestBackupKept = "NewestBackupKept";
+
     // Restore and verification.
     public const string BackupNotFound = "BackupNotFound";
     public const string BackupFileMissing = "BackupFileMissing";

@@ -43,6 +43,10 @@ public static class RepositoryFactory
     public static IBackupRepository OpenForRead(BackupRecord record) =>
         OpenForRead(TargetResolver.Parse(record.Repository, "/", $"the record of {record}"));
 
+    /// <summary>The repository a record came from, to remove it.</summary>
+    public static IBackupRepository OpenForWrite(BackupRecord record, string toolVersion) =>
+        OpenForWrite(TargetResolver.Parse(record.Repository, "/", $"the record of {record}"), toolVersion);
+
     private static IRepositoryProvider Get(RepositoryTarget target) =>
         Find(target.Scheme) ?? throw new InvalidOperationException($"No backend for '{target.Scheme}:' (TargetResolver accepts only registered schemes).");
 }
