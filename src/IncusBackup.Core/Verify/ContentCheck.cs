@@ -20,7 +20,7 @@ internal static class ContentCheck
         if (archive.Index is not { } index)
         {
             return archive.IndexError is { } why
-                ? CheckProblems.Failed(CheckNames.Content, ErrorIds.ArchiveMismatch, $"the archive is not an Incus backup: {why}.")
+                ? CheckProblems.Failed(CheckNames.Content, ErrorIds.ArchiveInvalid, $"the archive is not an Incus backup: {why}.")
                 : CheckProblems.Skipped(CheckNames.Content, "the archive could not be opened far enough to read backup/index.yaml (see Archive)");
         }
         var problems = new CheckProblems(CheckNames.Content);
