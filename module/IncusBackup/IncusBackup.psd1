@@ -22,6 +22,7 @@
         'Restore-IncusServer'
         'Restore-IncusInstance'
         'Restore-IncusVolume'
+        'Test-IncusBackup'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
