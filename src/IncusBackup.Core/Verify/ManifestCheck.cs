@@ -48,8 +48,7 @@ internal static class ManifestCheck
                 Problem(e.Message.TrimEnd('.'));
             }
         }
-        var what = kindKnown ? kind.ToString().ToLowerInvariant() : manifest.Kind;
-        return problems.Result($"schema {manifest.SchemaVersion}, {what} {backup}, {manifest.Files.Count} file{(manifest.Files.Count == 1 ? "" : "s")}; sits where it belongs");
+        return problems.Result($"schema {manifest.SchemaVersion}, {backup}, {manifest.Files.Count} file{(manifest.Files.Count == 1 ? "" : "s")}; sits where it belongs");
     }
 
     private static void CheckFiles(BackupManifest manifest, Action<string> problem)
