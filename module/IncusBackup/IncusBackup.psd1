@@ -23,6 +23,7 @@
         'Restore-IncusServer'
         'Restore-IncusInstance'
         'Restore-IncusVolume'
+        'Test-IncusBackup'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -51,6 +51,12 @@ public static class ErrorIds
     public const string BackupUnreadable = "BackupUnreadable";
     public const string ManifestInvalid = "ManifestInvalid";
     public const string ArchiveInvalid = "ArchiveInvalid";
+
+    /// <summary>The archive does not decompress, or its tar cannot be walked to the end.</summary>
+    public const string ArchiveCorrupt = "ArchiveCorrupt";
+
+    /// <summary>The archive's own index.yaml (name, type, snapshots) or an image's fingerprint disagrees with the manifest.</summary>
+    public const string ArchiveMismatch = "ArchiveMismatch";
     public const string BackupKindMismatch = "BackupKindMismatch";
     public const string TargetExists = "TargetExists";
     public const string ConfirmationRequired = "ConfirmationRequired";

@@ -93,7 +93,8 @@ public sealed class BackupSeal
 
     public static string Sha256Hex(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
 
-    private static Dictionary<string, string> ParseChecksums(string text, string where)
+    /// <summary>Parses checksums.txt (sha256sum format) into file name to lowercase hex sha256.</summary>
+    internal static Dictionary<string, string> ParseChecksums(string text, string where)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var line in text.Split('\n').Where(l => l.Length > 0))

@@ -20,6 +20,13 @@ public interface IBackupRepository
     /// <exception cref="Errors.IncusBackupException">BackupFileMissing when the file is not there.</exception>
     Task<Stream> OpenReadAsync(BackupRecord backup, string fileName, CancellationToken ct);
 
+    /// <summary>
+    /// Where a backup of <paramref name="resource"/> taken at <paramref name="version"/> belongs, in the terms of
+    /// <see cref="BackupRecord.Location"/>: a record found elsewhere sits where its manifest says it should not.
+    /// </summary>
+    /// <exception cref="Errors.IncusBackupException">InvalidName when a name could not be stored in this repository.</exception>
+    string LocationOf(ResourceKey resource, string version);
+
     /// <summary>Removes a backup completely; a backup half removed is never listed.</summary>
     Task RemoveAsync(BackupRecord backup, CancellationToken ct);
 

@@ -2,6 +2,7 @@ using IncusBackup.Archive;
 using IncusBackup.Errors;
 using IncusBackup.Incus;
 using IncusBackup.Repository;
+using IncusBackup.Verify;
 using static IncusBackup.Restore.RestoreStrategies;
 
 namespace IncusBackup.Restore;
@@ -36,6 +37,12 @@ public sealed class RestorePlanner(IIncusServer server)
         {
             throw new IncusBackupException(ErrorIds.BackupKindMismatch, ErrorKind.InvalidData,
                 $"The archive of {backup} holds a {index.Type}, not a {strategy.Noun}.", backup.ToString());
+        }
+        if (ArchiveConsistency.Compare(manifest, index) is { Count: > 0 } problems)
+        {
+            // A damaged file is reported as such (ChecksumMismatch); an intact one that holds something else was swapped in.
+            await BackupVerifier.VerifyFilesAsync(repository, backup, seal, null, ct).ConfigureAwait(false);
+            throw ArchiveConsistency.Mismatch(backup, problems);
         }
 
         var name = request.NewName ?? manifest.Name;

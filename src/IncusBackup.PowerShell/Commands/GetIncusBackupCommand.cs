@@ -1,7 +1,5 @@
 using System.Management.Automation;
-using IncusBackup.Errors;
 using IncusBackup.PowerShell.Infrastructure;
-using IncusBackup.Repository;
 
 namespace IncusBackup.PowerShell.Commands;
 
@@ -55,35 +53,18 @@ public sealed class GetIncusBackupCommand : RepositoryCmdlet
     {
         var repository = OpenRepositoryForRead(ResolveTarget());
         var all = ListBackups(repository, Kind);
-        var groups = _names.Count == 0 ? [(Project, (IReadOnlyList<string>)[])]
-            : _names.GroupBy(n => n.Project).Select(g => (g.Key, (IReadOnlyList<string>)g.Select(n => n.Name).ToList())).ToList();
-        var records = new List<BackupRecord>();
-        foreach (var (project, names) in groups)
+        var (records, notFound) = new BackupSelection
         {
-            var query = new BackupQuery
-            {
-                Kind = Kind,
-                Names = names,
-                Project = project,
-                Pool = Pool,
-                Version = Version,
-                Latest = Latest,
-                After = After,
-                Before = Before,
-            };
-            records.AddRange(query.Apply(all).Where(r => !records.Contains(r)));
-        }
+            Kind = Kind,
+            Names = _names,
+            Project = Project,
+            Pool = Pool,
+            Version = Version,
+            Latest = Latest,
+            After = After,
+            Before = Before,
+        }.Apply(all, repository.Target);
         foreach (var record in records) WriteObject(record);
-
-        // A literal name that matched nothing is an error, as with Get-Item; a wildcard is not.
-        foreach (var (project, name) in _names.Where(n => !WildcardPattern.ContainsWildcardCharacters(n.Name)).Distinct())
-        {
-            if (!records.Any(r => (project is null || r.Project == project) && (r.Name == name || (r.Pool is not null && $"{r.Pool}/{r.Name}" == name) || r.Aliases.Contains(name))))
-            {
-                WriteError(new IncusBackupException(ErrorIds.BackupNotFound, ErrorKind.NotFound,
-                    $"No backup of '{name}'{(project is null ? "" : $" in project '{project}'")}{(Version is null ? "" : $" with version {Version}")} matches in {repository.Target}.", name,
-                    "List what is there with Get-IncusBackup (without -Name), or check -Project and -Version."));
-            }
-        }
+        foreach (var error in notFound) WriteError(error);
     }
 }

@@ -108,6 +108,9 @@ internal sealed class DirectoryRepository : IBackupRepository
         };
     }
 
+    public string LocationOf(ResourceKey resource, string version) =>
+        Path.Combine(ResourceFolder(resource), ResourceName.EnsureSafeSegment(version, "version"));
+
     public Task<RepositoryListing> ListAsync(BackupKind? kind, CancellationToken ct)
     {
         var records = new List<BackupRecord>();

@@ -73,6 +73,7 @@ internal sealed class RestoreFixture : IDisposable
             Kind = manifestKind, Project = "p", Pool = "default", Name = name,
             Options = new ManifestOptions { DetectedCompression = "gzip", Consistency = "Stopped", ExportMethod = "Direct" },
             Source = source,
+            Snapshots = SnapshotsOf(archive),
             Files = [new ManifestFile { Name = "backup.tar.gz", Size = archive.Length, Sha256 = Sha256(archive) }],
         };
         return await staged.PublishAsync(manifest, BackupVersion.At(Moment), CancellationToken.None);
@@ -107,6 +108,19 @@ internal sealed class RestoreFixture : IDisposable
         using var file = new FileStream(ArchivePath(backup), FileMode.Open, FileAccess.Write);
         file.Position = offset;
         file.Write(new byte[count]);
+    }
+
+    /// <summary>The snapshots the archive's index.yaml lists, as a backup records them; none when it is not an archive.</summary>
+    public static List<string> SnapshotsOf(byte[] archive)
+    {
+        try
+        {
+            return [.. BackupIndex.ReadIndex(new MemoryStream(archive)).Snapshots];
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            return [];
+        }
     }
 
     public static string Sha256(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));

@@ -644,6 +644,50 @@ public sealed class RestorePlannerTests : IDisposable
         Assert.Equal(ErrorIds.ArchiveInvalid, e.ErrorId);
     }
 
+    /// <summary>A gzip container export whose index.yaml names <paramref name="name"/> with <paramref name="snapshots"/>.</summary>
+    private static byte[] ArchiveOf(string name, params string[] snapshots) =>
+        TestArchives.Compress(TestArchives.PlainTar(
+            ("backup/index.yaml", $"name: {name}\nbackend: dir\npool: default\nsnapshots:\n{string.Concat(snapshots.Select(s => $"- {s}\n"))}optimized: false\noptimized_header: false\ntype: container\n"),
+            ("backup/container/metadata.yaml", "architecture: x86_64\n")), CompressionKind.Gzip);
+
+    [Fact]
+    public async Task ArchiveOfAnotherInstance_WithManifestAndChecksumsFixedUp_IsArchiveMismatch_BeforeAnyCall()
+    {
+        var backup = await _f.PublishInstanceAsync();
+        RestoreFixture.ReplaceArchiveAndReseal(backup, ArchiveOf("b2", "s1"));
+
+        var e = await PlanFailsAsync(RestoreFixture.Request(backup));
+
+        Assert.Equal(ErrorIds.ArchiveMismatch, e.ErrorId);
+        Assert.Contains("the archive holds 'b2', the manifest names 'a1'", e.Message, StringComparison.Ordinal);
+        Assert.Empty(_f.Incus.Calls);
+        Assert.Empty(_f.InstanceNames());
+    }
+
+    [Fact]
+    public async Task ArchiveWithOtherSnapshots_IsArchiveMismatch()
+    {
+        var backup = await _f.PublishInstanceAsync();
+        RestoreFixture.ReplaceArchiveAndReseal(backup, ArchiveOf("a1", "s1", "s2"));
+
+        var e = await PlanFailsAsync(RestoreFixture.Request(backup));
+
+        Assert.Equal(ErrorIds.ArchiveMismatch, e.ErrorId);
+        Assert.Contains("snapshot 's2'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ArchiveOfAnotherInstance_WithoutTheSealFixedUp_IsAChecksumMismatch()
+    {
+        var backup = await _f.PublishInstanceAsync();
+        File.WriteAllBytes(RestoreFixture.ArchivePath(backup), ArchiveOf("b2", "s1"));
+
+        var e = await PlanFailsAsync(RestoreFixture.Request(backup));
+
+        Assert.Equal(ErrorIds.ChecksumMismatch, e.ErrorId);
+        Assert.Empty(_f.Incus.Calls);
+    }
+
     [Fact]
     public async Task ArchiveCorruptedAtItsStart_IsAChecksumMismatch()
     {
