@@ -37,6 +37,9 @@ BeforeAll {
         }
     }
 
+    # The config rows of this test's resources: other storage pools (other tests' or the host's) may come and go.
+    filter Select-Ours { if ($_.PSObject.Properties['Kind'] -and $_.Kind -eq 'StoragePool' -and $_.Name -ne 'default') { return }; $_ }
+
     function Remove-Everything {
         & incus delete -f s1 --project $script:P *> $null
         & incus storage volume delete default data --project $script:P *> $null
@@ -81,7 +84,7 @@ Describe 'Restore-IncusServer' {
     }
 
     It 'only compares without -Apply: Create lines for the config, DependencyMissing for the data, nothing changed' -Skip:$script:NoIncus {
-        $out = Restore-IncusServer -Project $script:P -Target $script:T -ErrorVariable failed -ErrorAction SilentlyContinue -InformationVariable info 6>$null
+        $out = Restore-IncusServer -Project $script:P -Target $script:T -ErrorVariable failed -ErrorAction SilentlyContinue -InformationVariable info 6>$null | Select-Ours
         ($out | ForEach-Object { "$($_.Action) $($_.Kind) $($_.Name)" }) | Should -Be @(
             "Create Project $($script:P)"
             'Unchanged StoragePool default'
@@ -92,7 +95,7 @@ Describe 'Restore-IncusServer' {
         @($failed).Count | Should -Be 3
         @($failed.FullyQualifiedErrorId | ForEach-Object { ($_ -split ',')[0] } | Sort-Object -Unique) | Should -Be @('DependencyMissing')
         $failed[0].ErrorDetails.RecommendedAction | Should -BeLike '*add -Apply*'
-        "$($info[0])" | Should -Be "Restoring run $($script:RunId) from dir:$($script:T) (project $($script:P)): config (4 to create, 0 to update, 1 unchanged, 0 extra left alone; compared only, add -Apply to make these changes), then 1 image(s), 1 volume(s), 1 instance(s)."
+        "$($info[0])" | Should -BeLike "Restoring run $($script:RunId) from dir:$($script:T) (project $($script:P)): config (4 to create, 0 to update, * unchanged, * extra left alone; compared only, add -Apply to make these changes), then 1 image(s), 1 volume(s), 1 instance(s)."
         "$($info[-1])" | Should -Be "Run $($script:RunId): config compared only; 0 restored, 0 skipped, 3 not restored (see the errors above)."
         (Get-ProjectState).project | Should -Be '(missing)'
     }
@@ -104,7 +107,7 @@ Describe 'Restore-IncusServer' {
         $run.ExitCode | Should -Be 0
         $P = $script:P
         $image, $volume, $instance = foreach ($kind in 'Image', 'Volume', 'Instance') { "$($script:Run.Where({ $_.Kind -eq $kind }))" }
-        @($run.Output | Where-Object { $_ -like 'What if:*' }) | Should -Be @(
+        @($run.Output | Where-Object { $_ -like 'What if:*' -and $_ -notlike '*"Create StoragePool"*' }) | Should -Be @(
             "What if: Performing the operation `"Create Project`" on target `"Project ${P}: config.features.images: (none) -> true; config.features.profiles: (none) -> true; config.features.storage.buckets: (none) -> true; config.features.storage.volumes: (none) -> true; config.user.note: (none) -> rebuild`"."
             "What if: Performing the operation `"Create Network`" on target `"Network default/$($script:Net): config.ipv4.address: (none) -> none; config.ipv6.address: (none) -> none; config.user.note: (none) -> shared; type: (none) -> bridge`"."
             "What if: Performing the operation `"Create Profile`" on target `"Profile $P/default: description: (none) -> Default Incus profile for project $P; devices.root.path: (none) -> /; devices.root.pool: (none) -> default; devices.root.type: (none) -> disk`"."
@@ -134,7 +137,7 @@ Describe 'Restore-IncusServer' {
     }
 
     It 'rebuilds the project with -Apply -Force: config, image, volume and instance with its snapshot, byte for byte' -Skip:$script:NoIncus {
-        $out = Restore-IncusServer -Project $script:P -Apply -Force -Target $script:T -InformationVariable info 6>$null
+        $out = Restore-IncusServer -Project $script:P -Apply -Force -Target $script:T -InformationVariable info 6>$null | Select-Ours
         ($out | ForEach-Object { "$($_.Action) $($_.Kind)$(if ($_.PSObject.Properties['Applied']) { " applied=$($_.Applied)" })" }) | Should -Be @(
             'Create Project applied=True', 'Unchanged StoragePool applied=False', 'Create Network applied=True',
             'Create Profile applied=True', 'Create Profile applied=True', 'Restored Image', 'Restored Volume', 'Restored Instance')
@@ -146,7 +149,7 @@ Describe 'Restore-IncusServer' {
     }
 
     It 'finds everything in place the second time: config Unchanged, data Skipped' -Skip:$script:NoIncus {
-        $out = Restore-IncusServer -Project $script:P -Apply -SkipExisting -Target $script:T -InformationVariable info 6>$null
+        $out = Restore-IncusServer -Project $script:P -Apply -SkipExisting -Target $script:T -InformationVariable info 6>$null | Select-Ours
         ($out | ForEach-Object { "$($_.Action)" } | Sort-Object -Unique) | Should -Be @('Skipped', 'Unchanged')
         "$($info[-1])" | Should -Be "Run $($script:RunId): config applied; 0 restored, 3 skipped."
         (Invoke-Incus list --project $script:P -c ns -f csv) | Should -Be 's1,RUNNING'
