@@ -92,6 +92,7 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
             await writer.DisposeAsync().ConfigureAwait(false);
             var fileName = ArchiveCompression.ArchiveFileName(source.ArchiveBaseName, detectedKind);
             staged.RenameFile(PartialArchiveName, fileName);
+            snapshots = await SnapshotsInArchiveAsync(source, staged, fileName, snapshots, options, reporter, ct).ConfigureAwait(false);
             var manifest = new BackupManifest
             {
                 Kind = source.Resource.Kind.ToString().ToLowerInvariant(),
@@ -121,6 +122,22 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
             reporter.Verbose($"Backed up {display} to {record.Location} ({Bytes.Format(size)}, {manifest.Options.DetectedCompression}, {consistency}).");
             return record;
         }
+    }
+
+    /// <summary>
+    /// The snapshots the archive holds: those listed before the export, unless one was taken or deleted meanwhile;
+    /// then the archive's own index.yaml says which (the manifest must agree with it, or a restore refuses it).
+    /// </summary>
+    private async Task<List<string>> SnapshotsInArchiveAsync(IBackupSource source, IStagedBackup staged, string fileName,
+        List<string> before, BackupOptions options, IReporter reporter, CancellationToken ct)
+    {
+        if (options.WithoutSnapshots) return before;
+        var after = await source.ListSnapshotsAsync(server, ct).ConfigureAwait(false);
+        if (after.SequenceEqual(before, StringComparer.Ordinal)) return before;
+        await using var archive = staged.OpenFile(fileName);
+        var inArchive = (await BackupIndex.ReadIndexAsync(archive, ct).ConfigureAwait(false)).Snapshots;
+        reporter.Verbose($"The snapshots of {source.Resource} changed during the export; the manifest lists the {inArchive.Count} in the archive.");
+        return [.. inArchive];
     }
 
     private string CurrentCompression(BackupOptions options) =>

@@ -9,6 +9,9 @@ public interface IStagedBackup : IDisposable
     /// <summary>Creates a file of the backup. The stream is seekable where the backend allows, so a download can start over.</summary>
     Stream CreateFile(string name);
 
+    /// <summary>Reads back a file written so far (to look inside what the server sent before it is sealed).</summary>
+    Stream OpenFile(string name);
+
     /// <summary>Renames a file written under a provisional name (the extension is known only after the first bytes).</summary>
     void RenameFile(string from, string to);
 

@@ -15,6 +15,8 @@ internal sealed class DirectoryStagedBackup(DirectoryRepository repository, stri
 
     public Stream CreateFile(string name) => PrivateFiles.Create(Path.Combine(Folder, ResourceName.EnsureSafeSegment(name, "file")));
 
+    public Stream OpenFile(string name) => File.OpenRead(Path.Combine(Folder, ResourceName.EnsureSafeSegment(name, "file")));
+
     public void RenameFile(string from, string to) => File.Move(Path.Combine(Folder, from), Path.Combine(Folder, ResourceName.EnsureSafeSegment(to, "file")));
 
     /// <summary>When the version is taken (two backups in one second) the next sequence number is used.</summary>

@@ -1,3 +1,4 @@
+using IncusBackup.Archive;
 using System.Security.Cryptography;
 using System.Text;
 using IncusBackup.Backup;
@@ -5,6 +6,7 @@ using IncusBackup.Errors;
 using IncusBackup.Incus;
 using IncusBackup.Repository;
 using IncusBackup.Repository.Directory;
+using IncusBackup.Tests.Core.Archive;
 using IncusBackup.Tests.Fakes;
 using Xunit;
 
@@ -253,6 +255,24 @@ public sealed class BackupEngineTests : IDisposable
         Assert.Equal(InstanceStatus.Running, instance.Status);
         Assert.Contains(_reporter.Warnings, w => w.StartsWith("Thawed p/c1: a backup run (pid ", StringComparison.Ordinal));
         Assert.Empty(Directory.GetFiles(JournalDirectory));
+    }
+
+    [Fact]
+    public async Task ASnapshotTakenDuringTheExport_TheManifestListsTheSnapshotsInTheArchive()
+    {
+        // The container export holds snapshot s1; the server had none when the backup started, s1 and s2 when it ended.
+        var instance = _incus.AddInstance("p", "c1", InstanceStatus.Stopped);
+        _incus.ExportContent["p/c1"] = TestArchives.Compress(TestArchives.Container(), CompressionKind.Gzip);
+        _incus.FailOn = call =>
+        {
+            if (call.StartsWith("create backup p/c1", StringComparison.Ordinal)) _incus.Snapshots["p/c1"] = ["s1", "s2"];
+            return null;
+        };
+
+        var record = await BackupAsync(Engine(), instance);
+
+        Assert.Equal(["s1"], (await ManifestAsync(record)).Snapshots);
+        Assert.Contains(_reporter.VerboseLines, l => l.Contains("changed during the export", StringComparison.Ordinal));
     }
 
     [Fact]
