@@ -17,6 +17,7 @@
         'Backup-IncusServer'
         'Backup-IncusVolume'
         'Get-IncusBackup'
+        'Protect-IncusBackup'
         'Remove-IncusBackup'
         'Restore-IncusConfig'
         'Restore-IncusImage'
@@ -24,6 +25,7 @@
         'Restore-IncusInstance'
         'Restore-IncusVolume'
         'Test-IncusBackup'
+        'Unprotect-IncusBackup'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

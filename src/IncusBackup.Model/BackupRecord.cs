@@ -42,6 +42,9 @@ public sealed class BackupRecord
     /// <summary>container or virtual-machine for an instance, filesystem or block for a volume. Alias in scripts: InstanceType.</summary>
     public string? Type { get; init; }
 
+    /// <summary>Marked with Protect-IncusBackup: Remove-IncusBackup never removes it (Unprotect-IncusBackup lifts the mark).</summary>
+    public bool Protected { get; init; }
+
     /// <summary>How a running source was held still while it was read (Frozen, Stopped or None).</summary>
     public string? Consistency { get; init; }
     public string? ServerVersion { get; init; }

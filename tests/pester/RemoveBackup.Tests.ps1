@@ -64,6 +64,24 @@ Describe 'Remove-IncusBackup' {
         @(Get-IncusBackup -Name c1 -Project $script:P -Target $script:T).Count | Should -Be 2
     }
 
+    It 'never removes a protected backup: a rule keeps it (and says why), a piped one is BackupProtected; unprotected, it goes' -Skip:$script:NoIncus {
+        $old, $new = @(Get-IncusBackup -Name c1 -Project $script:P -Target $script:T)
+        $marked = $old | Protect-IncusBackup -PassThru
+        $marked.Protected | Should -BeTrue
+        (Get-IncusBackup -Name c1 -Project $script:P -Target $script:T -Version $old.Version).Protected | Should -BeTrue
+        Test-Path (Join-Path $old.Location 'protected') | Should -BeTrue
+
+        $verbose = Remove-IncusBackup -Name c1 -Project $script:P -KeepLast 1 -Target $script:T -Verbose 4>&1 6>$null | ForEach-Object Message
+        $verbose | Should -Contain "Keeping $($old): protected."
+        $old | Remove-IncusBackup -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed.FullyQualifiedErrorId | Should -BeLike 'BackupProtected,*'
+        @(Get-IncusBackup -Name c1 -Project $script:P -Target $script:T).Count | Should -Be 2
+        Test-IncusBackup -Name c1 -Project $script:P -Target $script:T -Quiet | Should -BeTrue -Because 'the mark is outside the seal'
+
+        $old | Unprotect-IncusBackup -PassThru | Remove-IncusBackup
+        @(Get-IncusBackup -Name c1 -Project $script:P -Target $script:T).Version | Should -Be $new.Version
+    }
+
     It 'refuses to run without a rule' {
         { Remove-IncusBackup -Target $script:T -ErrorAction Stop } | Should -Throw -ErrorId 'RetentionPolicyInvalid*'
         { Remove-IncusBackup -Policy 'daily=x' -Target $script:T -ErrorAction Stop } | Should -Throw -ErrorId 'RetentionPolicyInvalid*'

@@ -41,6 +41,9 @@ public static class ErrorIds
     /// <summary>A retention policy (-Policy, -KeepWithin) that cannot be read, or that keeps nothing.</summary>
     public const string RetentionPolicyInvalid = "RetentionPolicyInvalid";
 
+    /// <summary>A protected backup (Protect-IncusBackup) was piped to Remove-IncusBackup.</summary>
+    public const string BackupProtected = "BackupProtected";
+
     /// <summary>Removing the newest backup of a resource was asked without -Force.</summary>
     public const string NewestBackupKept = "NewestBackupKept";
 

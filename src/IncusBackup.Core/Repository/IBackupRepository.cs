@@ -27,6 +27,12 @@ public interface IBackupRepository
     /// <exception cref="Errors.IncusBackupException">InvalidName when a name could not be stored in this repository.</exception>
     string LocationOf(ResourceKey resource, string version);
 
+    /// <summary>
+    /// Marks a backup protected (or lifts the mark): a protected backup is never removed by a retention rule or a
+    /// removal. The mark lives in the repository beside the backup, outside its seal; returns the updated record.
+    /// </summary>
+    Task<BackupRecord> SetProtectedAsync(BackupRecord backup, bool protect, CancellationToken ct);
+
     /// <summary>Removes a backup completely; a backup half removed is never listed.</summary>
     Task RemoveAsync(BackupRecord backup, CancellationToken ct);
 

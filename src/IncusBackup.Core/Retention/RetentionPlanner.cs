@@ -8,7 +8,7 @@ namespace IncusBackup.Retention;
 /// forget semantics (internal/restic/snapshot_policy.go): newest first, each count rule keeps a backup whenever its
 /// bucket (hour, day, ISO week, month, year, in local time) differs from the last kept one's, while it has counts
 /// left, and also the oldest backup when counts are left over; within keeps everything newer than the newest minus
-/// the span. Whatever the policy, the newest backup of a resource is always kept.
+/// the span. Whatever the policy, the newest backup of a resource and every protected backup are always kept.
 /// </summary>
 public static class RetentionPlanner
 {
@@ -52,6 +52,8 @@ public static class RetentionPlanner
                 }
             }
             if (nr == 0 && reasons.Count == 0) reasons.Add("newest");
+            // Like restic's --keep-tag: kept, and not counted by the other rules.
+            if (list[nr].Protected) reasons.Add("protected");
             decisions.Add(new RetentionDecision(list[nr], reasons.Count > 0, reasons));
         }
         return decisions;

@@ -146,11 +146,21 @@ public sealed class RemoveIncusBackupCommand : RepositoryCmdlet
                 continue;
             }
             using var hold = HoldAlone(repository);
-            var newest = ListBackups(repository, null).GroupBy(r => (r.Kind, r.Project, r.Pool, r.Name))
+            var listed = ListBackups(repository, null);
+            var newest = listed.GroupBy(r => (r.Kind, r.Project, r.Pool, r.Name))
                 .Select(g => g.MaxBy(r => BackupVersion.Parse(r.Version))!.Location).ToHashSet(StringComparer.Ordinal);
+            // As the repository has it now: a record piped from an earlier listing may predate its protection.
+            var protectedNow = listed.Where(r => r.Protected).Select(r => r.Location).ToHashSet(StringComparer.Ordinal);
             var doomed = new List<BackupRecord>();
             foreach (var record in group)
             {
+                if (record.Protected || protectedNow.Contains(record.Location))
+                {
+                    WriteError(new IncusBackupException(ErrorIds.BackupProtected, ErrorKind.InvalidArgument,
+                        $"{record} is protected; it was kept.", record.ToString(),
+                        "Lift the mark first: pipe it to Unprotect-IncusBackup."), record.ToString());
+                    continue;
+                }
                 if (newest.Contains(record.Location) && !Force)
                 {
                     WriteError(new IncusBackupException(ErrorIds.NewestBackupKept, ErrorKind.InvalidArgument,

@@ -18,6 +18,9 @@ internal sealed class DirectoryRepository : IBackupRepository
     public const string MetadataFile = "metadata.json";
     public const string LockFile = ".lock";
 
+    /// <summary>The file whose presence in a version folder marks the backup protected (Protect-IncusBackup).</summary>
+    public const string ProtectedMarker = "protected";
+
     private DirectoryRepository(string root) => Root = root;
 
     public string Root { get; }
@@ -138,6 +141,29 @@ internal sealed class DirectoryRepository : IBackupRepository
     }
 
     /// <summary>Moves the version folder out of sight in one rename, then deletes it.</summary>
+    public Task<BackupRecord> SetProtectedAsync(BackupRecord backup, bool protect, CancellationToken ct)
+    {
+        var folder = FolderOf(backup);
+        var manifest = Path.Combine(folder, BackupSeal.ManifestFile);
+        if (!File.Exists(manifest))
+        {
+            throw new IncusBackupException(ErrorIds.BackupNotFound, ErrorKind.NotFound, $"The backup {backup} is no longer in {Target}.", backup.ToString());
+        }
+        var marker = Path.Combine(folder, ProtectedMarker);
+        if (protect && !File.Exists(marker))
+        {
+            using (var file = PrivateFiles.Create(marker))
+                file.Write(System.Text.Encoding.UTF8.GetBytes($"protected at {DateTimeOffset.UtcNow:O}\n"));
+            PrivateFiles.Fsync(marker);
+        }
+        else if (!protect)
+        {
+            File.Delete(marker);
+        }
+        Posix.FsyncDirectory(folder);
+        return Task.FromResult(ToRecord(BackupSeal.ParseManifest(File.ReadAllBytes(manifest), $"'{folder}'"), folder));
+    }
+
     public Task RemoveAsync(BackupRecord backup, CancellationToken ct)
     {
         var folder = FolderOf(backup);
@@ -225,6 +251,7 @@ internal sealed class DirectoryRepository : IBackupRepository
             Type = manifest.InstanceType,
             ServerVersion = manifest.Server.Version,
             ArchiveName = archive.Name,
+            Protected = File.Exists(Path.Combine(folder, ProtectedMarker)),
             Location = folder,
             Repository = Target,
         };

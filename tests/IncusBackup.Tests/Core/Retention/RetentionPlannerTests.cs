@@ -117,6 +117,26 @@ public sealed class RetentionPlannerTests
         Assert.False(decisions[2].Keep);
     }
 
+    [Fact]
+    public void AProtectedBackup_IsKept_AndNotCountedByTheRules()
+    {
+        var oldest = R(Utc(3, 1));
+        var backups = new[]
+        {
+            new BackupRecord
+            {
+                Kind = oldest.Kind, Project = oldest.Project, Name = oldest.Name, Version = oldest.Version, Timestamp = oldest.Timestamp, Compression = "zstd",
+                Sha256 = "", ArchiveName = "", Location = oldest.Location, Repository = oldest.Repository, Protected = true,
+            },
+            R(Utc(3, 2)), R(Utc(3, 3)), R(Utc(3, 4)),
+        };
+
+        var decisions = Apply(backups, new RetentionPolicy { Last = 2 });
+
+        Assert.Equal(["03-04 02:00", "03-03 02:00", "03-01 02:00"], Kept(decisions));
+        Assert.Equal(["protected"], decisions[^1].Reasons);
+    }
+
     [Theory]
     [InlineData("daily=7,weekly=4,monthly=12", "daily=7,weekly=4,monthly=12")]
     [InlineData("5", "last=5")]

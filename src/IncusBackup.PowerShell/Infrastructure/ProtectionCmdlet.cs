@@ -1,0 +1,38 @@
+using System.Management.Automation;
+using IncusBackup.Repository;
+
+namespace IncusBackup.PowerShell.Infrastructure;
+
+/// <summary>Protect-IncusBackup and Unprotect-IncusBackup: set or lift the protected mark of piped backups.</summary>
+public abstract class ProtectionCmdlet : IncusCmdlet
+{
+    /// <summary>Backups, as Get-IncusBackup writes them; each is marked in its own repository.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public BackupRecord[] InputObject { get; set; } = [];
+
+    /// <summary>Write the updated records.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <summary>True to protect, false to lift the mark.</summary>
+    protected abstract bool Protect { get; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var record in InputObject)
+        {
+            if (!ShouldProcess(record.ToString(), Protect ? "Protect backup" : "Unprotect backup")) continue;
+            try
+            {
+                var repository = RepositoryFactory.OpenForWrite(record, ToolVersion);
+                var updated = Await(ct => repository.SetProtectedAsync(record, Protect, ct));
+                WriteVerbose($"{updated} is {(updated.Protected ? "protected" : "no longer protected")}.");
+                if (PassThru) WriteObject(updated);
+            }
+            catch (Errors.IncusBackupException e)
+            {
+                WriteError(e, record.ToString());
+            }
+        }
+    }
+}
