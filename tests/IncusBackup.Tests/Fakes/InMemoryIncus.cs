@@ -86,6 +86,9 @@ internal sealed class InMemoryIncus : IIncusServer
     /// <summary>Returns an exception for the call (as logged in <see cref="Calls"/>) that must fail, or null.</summary>
     public Func<string, Exception?>? FailOn { get; set; }
 
+    /// <summary>What a command run inside an instance returns; null: exit code 0, no output.</summary>
+    public Func<IReadOnlyList<string>, ExecResult>? Exec { get; set; }
+
     public IInstancesApi Instances { get; }
     public IStorageVolumesApi StorageVolumes { get; }
     public IStoragePoolsApi StoragePools { get; }
@@ -317,6 +320,15 @@ internal sealed class InMemoryIncus : IIncusServer
                 return Task.CompletedTask;
             });
         }
+
+        public Task<ExecResult> ExecAsync(string project, string name, IReadOnlyList<string> command, CancellationToken ct)
+        {
+            ct.ThrowIfCancellationRequested();
+            var instance = server.FindInstance(project, name) ?? throw NotFound("Instance");
+            server.Record($"exec {project}/{name} {string.Join(' ', command)}");
+            if (instance.Status != InstanceStatus.Running) throw new IncusApiException(400, "Instance is not running");
+            return Task.FromResult(server.Exec?.Invoke(command) ?? new ExecResult(0, "", ""));
+        }
     }
 
     private sealed class VolumeFake(InMemoryIncus server) : IStorageVolumesApi
@@ -464,6 +476,30 @@ internal sealed class InMemoryIncus : IIncusServer
             return Task.FromResult(server.ProjectObjects is { } objects ? Clone(objects)
                 : server.ProjectNames.Order(StringComparer.Ordinal)
                     .Select(p => new System.Text.Json.Nodes.JsonObject { ["name"] = p, ["description"] = "", ["config"] = new System.Text.Json.Nodes.JsonObject() }).ToList());
+        }
+
+        public Task CreateAsync(string name, IReadOnlyDictionary<string, string> config, string description, CancellationToken ct)
+        {
+            ct.ThrowIfCancellationRequested();
+            server.Record($"create project {name}");
+            lock (server._sync)
+            {
+                if (!server.ProjectNames.Add(name)) throw new IncusApiException(500, "Project already exists");
+            }
+            return Task.CompletedTask;
+        }
+
+        public Task DeleteAsync(string name, CancellationToken ct)
+        {
+            server.Record($"delete project {name}");
+            lock (server._sync)
+            {
+                if (!server.ProjectNames.Contains(name)) throw NotFound("Project");
+                if (server.InstanceList.Any(i => i.Project == name) || server.VolumeList.Any(v => (v.Volume.Project ?? "default") == name))
+                    throw new IncusApiException(400, "Only empty projects can be removed");
+                server.ProjectNames.Remove(name);
+            }
+            return Task.CompletedTask;
         }
     }
 
