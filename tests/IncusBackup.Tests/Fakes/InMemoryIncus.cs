@@ -199,6 +199,20 @@ internal sealed class InMemoryIncus : IIncusServer
         lock (_sync) return VolumeList.FirstOrDefault(v => v.Pool == pool && (v.Volume.Project ?? "default") == project && v.Volume.Name == name).Volume;
     }
 
+    /// <summary>An import brings the snapshots its index.yaml lists, as the real server's does.</summary>
+    private void KeepSnapshotsOf(string resource, byte[] archive)
+    {
+        try
+        {
+            var snapshots = IncusBackup.Archive.BackupIndex.ReadIndex(new MemoryStream(archive)).Snapshots;
+            if (snapshots.Count > 0) lock (_sync) Snapshots[resource] = [.. snapshots];
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            // Not an archive the tests read: no snapshots.
+        }
+    }
+
     private void Record(string call)
     {
         if (FailOn?.Invoke(call) is { } failure) throw failure;
@@ -317,6 +331,7 @@ internal sealed class InMemoryIncus : IIncusServer
                     throw IncusApiException.OperationFailed("Create instance from backup: Cannot restore volume, already exists on target");
                 server.Imported[upload.Name] = bytes;
                 server.AddInstance(project, upload.Name, pool: upload.Pool ?? "default");
+                server.KeepSnapshotsOf($"{project}/{upload.Name}", bytes);
                 return Task.CompletedTask;
             });
         }
@@ -391,6 +406,7 @@ internal sealed class InMemoryIncus : IIncusServer
                     throw IncusApiException.OperationFailed($"Volume \"{upload.Name}\" already exists in pool \"{pool}\"");
                 server.Imported[upload.Name] = bytes;
                 server.AddVolume(project, pool, upload.Name);
+                server.KeepSnapshotsOf($"{project}/{pool}/{upload.Name}", bytes);
                 return Task.CompletedTask;
             });
         }
