@@ -69,6 +69,19 @@ public static class ErrorIds
     public const string ReplaceNotSupported = "ReplaceNotSupported";
     public const string ConfigApplyFailed = "ConfigApplyFailed";
 
+    // Test-IncusBackup -Restore.
+    /// <summary>The test-restored instance or volume lacks a snapshot or a config key of the backup's source, or has another type.</summary>
+    public const string RestoredMismatch = "RestoredMismatch";
+
+    /// <summary>The test-restored instance did not start, or did not reach Running in time.</summary>
+    public const string StartFailed = "StartFailed";
+
+    /// <summary>The -Script run inside the test-restored instance exited non-zero, or did not finish in time.</summary>
+    public const string ScriptFailed = "ScriptFailed";
+
+    /// <summary>What a test restore made could not all be deleted again.</summary>
+    public const string CleanupFailed = "CleanupFailed";
+
     // Anything else.
     public const string IOFailed = "IOFailed";
 }

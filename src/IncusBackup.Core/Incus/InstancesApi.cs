@@ -27,6 +27,12 @@ public interface IInstancesApi
 
     /// <summary>Uploads a backup to create an instance from it; returns the import operation.</summary>
     Task<string> StartImportAsync(string project, BackupUpload upload, CancellationToken ct);
+
+    /// <summary>
+    /// Runs a command inside the running instance without a terminal (exec with record-output), waits for it and
+    /// returns its exit code and the start of its output (the server's log files are deleted after reading).
+    /// </summary>
+    Task<ExecResult> ExecAsync(string project, string name, IReadOnlyList<string> command, CancellationToken ct);
 }
 
 internal sealed class InstancesApi(IncusTransport transport) : IInstancesApi
@@ -71,4 +77,54 @@ internal sealed class InstancesApi(IncusTransport transport) : IInstancesApi
 
     public Task<string> StartImportAsync(string project, BackupUpload upload, CancellationToken ct) =>
         BackupImport.StartAsync(transport, IncusPath.Scoped("/1.0/instances", project), upload, ct);
+
+    /// <summary>How much of each output stream is kept.</summary>
+    private const int ExecOutputLimit = 64 * 1024;
+
+    public async Task<ExecResult> ExecAsync(string project, string name, IReadOnlyList<string> command, CancellationToken ct)
+    {
+        var operation = await transport.StartUncancellableAsync(HttpMethod.Post, IncusPath.Instance(project, name, "/exec"),
+            new ExecRequest { Command = [.. command] }, IncusJsonContext.Default.ExecRequest, ct).ConfigureAwait(false);
+        var done = await transport.WaitAsync(operation, null, ct).ConfigureAwait(false);
+        var exitCode = done.Metadata.ValueKind == System.Text.Json.JsonValueKind.Object && done.Metadata.TryGetProperty("return", out var ret)
+            && ret.TryGetInt32(out var code) ? code : -1;
+        var output = done.Metadata.ValueKind == System.Text.Json.JsonValueKind.Object && done.Metadata.TryGetProperty("output", out var o)
+            && o.ValueKind == System.Text.Json.JsonValueKind.Object ? o : default;
+        return new ExecResult(exitCode, await ReadLogAsync(output, "1", project, ct).ConfigureAwait(false),
+            await ReadLogAsync(output, "2", project, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>Reads one recorded output file (up to the limit) and deletes it; a missing one reads as empty.</summary>
+    private async Task<string> ReadLogAsync(System.Text.Json.JsonElement output, string stream, string project, CancellationToken ct)
+    {
+        if (output.ValueKind != System.Text.Json.JsonValueKind.Object || !output.TryGetProperty(stream, out var p) || p.GetString() is not { Length: > 0 } path)
+            return "";
+        var scoped = IncusPath.Scoped(path, project);
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, scoped);
+            using var response = await transport.SendStreamingAsync(request, ct).ConfigureAwait(false);
+            await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            var buffer = new byte[ExecOutputLimit];
+            var read = 0;
+            int n;
+            while (read < buffer.Length && (n = await body.ReadAsync(buffer.AsMemory(read), ct).ConfigureAwait(false)) > 0) read += n;
+            return System.Text.Encoding.UTF8.GetString(buffer, 0, read);
+        }
+        catch (IncusApiException e) when (e.IsNotFound)
+        {
+            return "";
+        }
+        finally
+        {
+            try
+            {
+                await transport.DeleteAsync(scoped, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (IncusApiException)
+            {
+                // Only a log file; the instance is deleted with it anyway.
+            }
+        }
+    }
 }

@@ -15,6 +15,18 @@ public static class CheckNames
     /// <summary>What the archive holds agrees with the manifest (index.yaml; an image's fingerprint; config files).</summary>
     public const string Content = "Content";
 
-    /// <summary>-Restore: imported into a throwaway project, found there with its snapshots, removed again.</summary>
+    /// <summary>-Restore: imported into a throwaway (or the given test) project through the restore engine.</summary>
     public const string Restore = "Restore";
+
+    /// <summary>-Restore: the imported instance or volume exists with the backup's snapshots, type and config keys.</summary>
+    public const string Restored = "Restored";
+
+    /// <summary>-Start (or -Script): the restored instance starts and reaches Running within the timeout.</summary>
+    public const string Start = "Start";
+
+    /// <summary>-Script: the command run inside the restored instance exits 0.</summary>
+    public const string Script = "Script";
+
+    /// <summary>-Restore: everything the test made (instance or volume, the throwaway project) is deleted again.</summary>
+    public const string Cleanup = "Cleanup";
 }

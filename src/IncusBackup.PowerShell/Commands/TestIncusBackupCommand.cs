@@ -10,8 +10,10 @@ namespace IncusBackup.PowerShell.Commands;
 /// Proves stored backups sound without the server: their checksums, manifest, archive (decompressed, its tar walked
 /// to the end) and content (index.yaml, an image's fingerprint, config files) are checked, and each backup gets one
 /// TestResult. A backup that fails is also a non-terminating error whose ErrorId names the first failed check.
+/// With -Restore an instance or volume backup is also imported into a throwaway project (or -TestProject), checked
+/// there, optionally started and probed with -Script, and deleted again (RestoreTester).
 /// </summary>
-[Cmdlet(VerbsDiagnostic.Test, "IncusBackup", DefaultParameterSetName = ByNameSet)]
+[Cmdlet(VerbsDiagnostic.Test, "IncusBackup", DefaultParameterSetName = ByNameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(TestResult), typeof(bool))]
 public sealed class TestIncusBackupCommand : RepositoryCmdlet
 {
@@ -67,7 +69,67 @@ public sealed class TestIncusBackupCommand : RepositoryCmdlet
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
-    protected override void BeginProcessing() => EnsureValidVersion(Version);
+    /// <summary>
+    /// After the file checks pass, import each instance or custom volume backup into a throwaway project
+    /// (ibtest-&lt;random&gt;, or -TestProject), check it there, and delete everything again.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Restore { get; set; }
+
+    /// <summary>-Restore into this existing project instead of a throwaway one; it is never deleted (only what the test made in it).</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(Completers.ProjectNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? TestProject { get; set; }
+
+    /// <summary>-Restore: start the restored instance and wait until it runs.</summary>
+    [Parameter]
+    public SwitchParameter Start { get; set; }
+
+    /// <summary>
+    /// -Restore: a command run inside the started instance (it implies -Start); exit code 0 passes. A string or a
+    /// scriptblock's text is run by /bin/sh -c; an array is run as it is (program and arguments, no shell).
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? Script { get; set; }
+
+    /// <summary>-Restore: how long starting the instance, and the script, may each take (seconds).</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int TimeoutSec { get; set; } = 120;
+
+    private IReadOnlyList<string>? _command;
+
+    protected override void BeginProcessing()
+    {
+        EnsureValidVersion(Version);
+        if (!Restore && (Start || Script is not null || TestProject is not null || MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec))))
+        {
+            ThrowTerminating(new IncusBackupException(ErrorIds.ConflictingParameters, ErrorKind.InvalidArgument,
+                "-TestProject, -Start, -Script and -TimeoutSec belong to -Restore; add -Restore.", null));
+        }
+        if (Script is not null) _command = Command(Script);
+    }
+
+    /// <summary>-Script as argv: a string or a scriptblock through /bin/sh -c, an array as it is.</summary>
+    private IReadOnlyList<string> Command(object script)
+    {
+        var value = script is PSObject wrapped ? wrapped.BaseObject : script;
+        string[] command = value switch
+        {
+            string text => ["/bin/sh", "-c", text],
+            ScriptBlock block => ["/bin/sh", "-c", block.ToString().Trim()],
+            System.Collections.IEnumerable list => [.. list.Cast<object?>().Select(o => LanguagePrimitives.ConvertTo<string>(o) ?? "")],
+            _ => ["/bin/sh", "-c", LanguagePrimitives.ConvertTo<string>(value) ?? ""],
+        };
+        if (command.Length == 0 || string.IsNullOrWhiteSpace(command[^1]) || string.IsNullOrWhiteSpace(command[0]))
+        {
+            ThrowTerminating(new IncusBackupException(ErrorIds.ConflictingParameters, ErrorKind.InvalidArgument,
+                "-Script is empty; give a command, e.g. -Script 'test -f /etc/hostname'.", null));
+        }
+        return command;
+    }
 
     protected override void ProcessRecord()
     {
@@ -104,11 +166,28 @@ public sealed class TestIncusBackupCommand : RepositoryCmdlet
             _items.AddRange(records.Select(r => new TestItem(repository, r)));
         }
 
+        var items = _items;
+        if (Restore)
+        {
+            // -Restore changes the server: each backup is confirmed with the project it goes to (-WhatIf stops here).
+            items = [];
+            foreach (var item in _items)
+            {
+                var project = TestProject ?? RestoreTestOptions.NewProjectName();
+                if (ShouldProcess($"{item.Backup} in project {project}", "Test-restore"))
+                    items.Add(item with { Options = new RestoreTestOptions { Project = project, KeepProject = TestProject is not null, Start = Start, Command = _command, Timeout = TimeSpan.FromSeconds(TimeoutSec) } });
+            }
+            if (items.Count == 0) return;
+        }
+        using var server = Restore ? ConnectIncus() : null;
+
         var allPassed = !_selectionFailed;
         var tested = 0;
-        new ParallelRunner(this, $"Testing {_items.Count} backup(s)").Run(
-            _items, ThrottleLimit,
-            (item, reporter, ct) => BackupTester.TestAsync(item.Repository, item.Backup, reporter, ct),
+        new ParallelRunner(this, $"Testing {items.Count} backup(s)").Run(
+            items, ThrottleLimit,
+            (item, reporter, ct) => item.Options is { } options
+                ? RestoreTester.TestAsync(server!, item.Repository, item.Backup, options, reporter, ct)
+                : BackupTester.TestAsync(item.Repository, item.Backup, reporter, ct),
             (_, result) =>
             {
                 tested++;
@@ -127,7 +206,7 @@ public sealed class TestIncusBackupCommand : RepositoryCmdlet
                 else WriteError(e, item.Backup.ToString());
             },
             PipelineStopToken);
-        if (Quiet) WriteObject(allPassed && tested > 0 && tested == _items.Count);
+        if (Quiet) WriteObject(allPassed && tested > 0 && tested == items.Count);
     }
 
     /// <summary>A failed backup as an error: the ErrorId of its first failed check, every failed check in the message.</summary>
@@ -153,7 +232,7 @@ public sealed class TestIncusBackupCommand : RepositoryCmdlet
         return repository;
     }
 
-    private sealed record TestItem(IBackupRepository Repository, BackupRecord Backup)
+    private sealed record TestItem(IBackupRepository Repository, BackupRecord Backup, RestoreTestOptions? Options = null)
     {
         public override string ToString() => Backup.ToString();
     }

@@ -86,6 +86,9 @@ internal sealed class InMemoryIncus : IIncusServer
     /// <summary>Returns an exception for the call (as logged in <see cref="Calls"/>) that must fail, or null.</summary>
     public Func<string, Exception?>? FailOn { get; set; }
 
+    /// <summary>What a command run inside an instance returns; null: exit code 0, no output.</summary>
+    public Func<IReadOnlyList<string>, ExecResult>? Exec { get; set; }
+
     public IInstancesApi Instances { get; }
     public IStorageVolumesApi StorageVolumes { get; }
     public IStoragePoolsApi StoragePools { get; }
@@ -194,6 +197,20 @@ internal sealed class InMemoryIncus : IIncusServer
     public StorageVolume? FindVolume(string project, string pool, string name)
     {
         lock (_sync) return VolumeList.FirstOrDefault(v => v.Pool == pool && (v.Volume.Project ?? "default") == project && v.Volume.Name == name).Volume;
+    }
+
+    /// <summary>An import brings the snapshots its index.yaml lists, as the real server's does.</summary>
+    private void KeepSnapshotsOf(string resource, byte[] archive)
+    {
+        try
+        {
+            var snapshots = IncusBackup.Archive.BackupIndex.ReadIndex(new MemoryStream(archive)).Snapshots;
+            if (snapshots.Count > 0) lock (_sync) Snapshots[resource] = [.. snapshots];
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            // Not an archive the tests read: no snapshots.
+        }
     }
 
     private void Record(string call)
@@ -314,8 +331,18 @@ internal sealed class InMemoryIncus : IIncusServer
                     throw IncusApiException.OperationFailed("Create instance from backup: Cannot restore volume, already exists on target");
                 server.Imported[upload.Name] = bytes;
                 server.AddInstance(project, upload.Name, pool: upload.Pool ?? "default");
+                server.KeepSnapshotsOf($"{project}/{upload.Name}", bytes);
                 return Task.CompletedTask;
             });
+        }
+
+        public Task<ExecResult> ExecAsync(string project, string name, IReadOnlyList<string> command, CancellationToken ct)
+        {
+            ct.ThrowIfCancellationRequested();
+            var instance = server.FindInstance(project, name) ?? throw NotFound("Instance");
+            server.Record($"exec {project}/{name} {string.Join(' ', command)}");
+            if (instance.Status != InstanceStatus.Running) throw new IncusApiException(400, "Instance is not running");
+            return Task.FromResult(server.Exec?.Invoke(command) ?? new ExecResult(0, "", ""));
         }
     }
 
@@ -379,6 +406,7 @@ internal sealed class InMemoryIncus : IIncusServer
                     throw IncusApiException.OperationFailed($"Volume \"{upload.Name}\" already exists in pool \"{pool}\"");
                 server.Imported[upload.Name] = bytes;
                 server.AddVolume(project, pool, upload.Name);
+                server.KeepSnapshotsOf($"{project}/{pool}/{upload.Name}", bytes);
                 return Task.CompletedTask;
             });
         }
@@ -464,6 +492,30 @@ internal sealed class InMemoryIncus : IIncusServer
             return Task.FromResult(server.ProjectObjects is { } objects ? Clone(objects)
                 : server.ProjectNames.Order(StringComparer.Ordinal)
                     .Select(p => new System.Text.Json.Nodes.JsonObject { ["name"] = p, ["description"] = "", ["config"] = new System.Text.Json.Nodes.JsonObject() }).ToList());
+        }
+
+        public Task CreateAsync(string name, IReadOnlyDictionary<string, string> config, string description, CancellationToken ct)
+        {
+            ct.ThrowIfCancellationRequested();
+            server.Record($"create project {name}");
+            lock (server._sync)
+            {
+                if (!server.ProjectNames.Add(name)) throw new IncusApiException(500, "Project already exists");
+            }
+            return Task.CompletedTask;
+        }
+
+        public Task DeleteAsync(string name, CancellationToken ct)
+        {
+            server.Record($"delete project {name}");
+            lock (server._sync)
+            {
+                if (!server.ProjectNames.Contains(name)) throw NotFound("Project");
+                if (server.InstanceList.Any(i => i.Project == name) || server.VolumeList.Any(v => (v.Volume.Project ?? "default") == name))
+                    throw new IncusApiException(400, "Only empty projects can be removed");
+                server.ProjectNames.Remove(name);
+            }
+            return Task.CompletedTask;
         }
     }
 

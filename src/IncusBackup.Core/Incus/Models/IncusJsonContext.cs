@@ -31,6 +31,8 @@ namespace IncusBackup.Incus;
 [JsonSerializable(typeof(VolumeBackupRequest))]
 [JsonSerializable(typeof(InstanceStateRequest))]
 [JsonSerializable(typeof(RenameRequest))]
+[JsonSerializable(typeof(ExecRequest))]
+[JsonSerializable(typeof(ProjectCreateRequest))]
 [JsonSerializable(typeof(InstanceUpdate))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(InstanceStateInfo))]

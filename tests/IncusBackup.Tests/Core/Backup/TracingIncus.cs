@@ -48,6 +48,8 @@ internal sealed class TracingIncus : IIncusServer
     {
         private IInstancesApi Api => inner.Instances;
 
+        public Task<ExecResult> ExecAsync(string project, string name, IReadOnlyList<string> command, CancellationToken ct) => Api.ExecAsync(project, name, command, ct);
+
         public Task<List<IncusInstance>> ListAsync(string? project, CancellationToken ct) => Api.ListAsync(project, ct);
 
         public Task<IncusInstance?> TryGetAsync(string project, string name, CancellationToken ct) => Api.TryGetAsync(project, name, ct);
