@@ -85,7 +85,7 @@ public sealed class RestoreJournal(string directory)
             Name = target.Name,
             TemporaryName = plan.TemporaryName!,
             RetiredName = plan.RetiredName!,
-            Backup = plan.Request.Backup.ToString(),
+            Backup = $"{plan.Request.Backup.Project}/{plan.Request.Backup.Name}@{plan.Request.Backup.Version}",
             StartAgain = [.. plan.StartAgain],
             Ephemeral = [.. plan.EphemeralInstances],
             Step = RestoreSteps.Upload,
