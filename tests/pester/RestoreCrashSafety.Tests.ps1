@@ -23,22 +23,9 @@ BeforeAll {
     $script:OriginalSum = (Invoke-Incus exec r1 --project $script:P '--' sha256sum /root/data) -split ' ' | Select-Object -First 1
 
     function Get-Names { @(Invoke-Incus list --project $script:P -c n -f csv) | Sort-Object }
-    function Get-DataSum { (Invoke-Incus exec r1 --project $script:P '--' sha256sum /root/data) -split ' ' | Select-Object -First 1 }
-    function Invoke-WithState([scriptblock] $Script) {
-        $env:XDG_STATE_HOME = $script:State
-        try { & $Script }
-        finally { $env:XDG_STATE_HOME = $script:SavedState }
-    }
-}
 
-AfterAll {
-    $env:XDG_STATE_HOME = $script:SavedState
-    Remove-TestProject $script:P
-    Remove-Item -Recurse -Force $script:T, $script:State -ErrorAction SilentlyContinue
-}
-
-Describe 'A replace-restore killed between its steps' {
-    It 'is rolled back or finished by the next restore run, with the instance running under its own name' -Skip:$script:NoIncus {
+    # Starts Restore-IncusInstance -Replace -Force in a separate pwsh and SIGKILLs it the moment $Name appears.
+    function Stop-RestoreAt([string] $Name) {
         $script = Join-Path $script:State 'restore.ps1'
         Set-Content -LiteralPath $script -Value @"
 `$env:XDG_STATE_HOME = '$($script:State)'
@@ -53,23 +40,42 @@ Restore-IncusInstance -Name r1 -Project $($script:P) -Target '$($script:T)' -Rep
         $process = [System.Diagnostics.Process]::Start($start)
         try {
             $deadline = [DateTime]::UtcNow.AddSeconds(120)
-            while ((Get-Names) -notcontains 'r1-ibold') {
-                if ($process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "The restore never set the original aside: $(Get-Names)" }
+            while ((Get-Names) -notcontains $Name) {
+                if ($process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "$Name never appeared: $(Get-Names)" }
                 Start-Sleep -Milliseconds 20
             }
             & kill -9 $process.Id
             $process.WaitForExit()
         }
         finally { $process.Dispose() }
+    }
+
+    function Get-DataSum { (Invoke-Incus exec r1 --project $script:P '--' sha256sum /root/data) -split ' ' | Select-Object -First 1 }
+}
+
+AfterAll {
+    $env:XDG_STATE_HOME = $script:SavedState
+    Remove-TestProject $script:P
+    Remove-Item -Recurse -Force $script:T, $script:State -ErrorAction SilentlyContinue
+}
+
+Describe 'A replace-restore killed between its steps' {
+    It 'is rolled back or finished by the next restore run, with the instance running under its own name' -Skip:$script:NoIncus {
+        Stop-RestoreAt 'r1-ibold'
 
         $left = Get-Names
         $left | Should -Contain 'r1-ibold' -Because 'a killed process cannot delete the original it set aside'
         @(Get-ChildItem -LiteralPath (Join-Path $script:State 'incus-backup/restores') -Filter *.json).Count | Should -Be 1 -Because 'the replace was written down before each step'
 
         # The next restore run recovers before it plans; -SkipExisting then leaves the recovered r1 as it is.
-        $result = Invoke-WithState { Restore-IncusInstance -Name r1 -Project $script:P -Target $script:T -SkipExisting -WarningVariable warnings -WarningAction SilentlyContinue }
+        $env:XDG_STATE_HOME = $script:State
+        try {
+            $result = Restore-IncusInstance -Name r1 -Project $script:P -Target $script:T -SkipExisting -WarningVariable warnings -WarningAction SilentlyContinue
+        }
+        finally { $env:XDG_STATE_HOME = $script:SavedState }
 
         $warning = "$warnings"
+        Write-Host "Killed with: $($left -join ', '); recovery: $warning"
         Get-Names | Should -Be @('r1') -Because "no -ibnew/-ibold is left (killed with $($left -join ', '))"
         (Invoke-Incus list r1 --project $script:P -c s -f csv) | Should -Be 'RUNNING'
         @(Get-ChildItem -LiteralPath (Join-Path $script:State 'incus-backup/restores') -Filter *.json).Count | Should -Be 0
@@ -86,11 +92,38 @@ Restore-IncusInstance -Name r1 -Project $($script:P) -Target '$($script:T)' -Rep
         }
 
         # And a rerun of the replace now goes through as usual.
-        $again = Invoke-WithState { Restore-IncusInstance -Name r1 -Project $script:P -Target $script:T -Replace -Force -WarningVariable rerunWarnings }
+        $env:XDG_STATE_HOME = $script:State
+        try {
+            $again = Restore-IncusInstance -Name r1 -Project $script:P -Target $script:T -Replace -Force -WarningVariable rerunWarnings
+        }
+        finally { $env:XDG_STATE_HOME = $script:SavedState }
         $again.Action | Should -Be 'Replaced'
         @($rerunWarnings).Count | Should -Be 0
         Get-Names | Should -Be @('r1')
         (Invoke-Incus list r1 --project $script:P -c s -f csv) | Should -Be 'RUNNING'
         Get-DataSum | Should -Be $script:BackupSum
+    }
+}
+
+Describe 'A replace-restore killed while the server imports the upload' {
+    It 'is rolled back by the next restore run: the original stays, running, untouched' -Skip:$script:NoIncus {
+        Invoke-Incus exec r1 --project $script:P '--' sh -c 'echo "changed after the backup" > /root/data; sync' | Out-Null
+
+        Stop-RestoreAt 'r1-ibnew'
+        (Get-Names) | Should -Contain 'r1'
+
+        $env:XDG_STATE_HOME = $script:State
+        try {
+            $result = Restore-IncusInstance -Name r1 -Project $script:P -Target $script:T -SkipExisting -WarningVariable warnings -WarningAction SilentlyContinue
+        }
+        finally { $env:XDG_STATE_HOME = $script:SavedState }
+
+        Write-Host "Recovery: $warnings"
+        "$warnings" | Should -BeLike "Put the original instance $($script:P)/r1 back: a restore of $($script:P)/r1 * was stopped at step '*' before the restored copy was in place; deleted the temporary copy $($script:P)/r1-ibnew*"
+        $result.Action | Should -Be 'Skipped'
+        Get-Names | Should -Be @('r1')
+        (Invoke-Incus list r1 --project $script:P -c s -f csv) | Should -Be 'RUNNING'
+        Get-DataSum | Should -Be $script:OriginalSum -Because 'the import may not have been complete: the original is kept'
+        @(Get-ChildItem -LiteralPath (Join-Path $script:State 'incus-backup/restores') -Filter *.json).Count | Should -Be 0
     }
 }
