@@ -253,11 +253,18 @@ internal sealed class RestoreJournalRun(string path, RestoreJournalEntry entry)
         RestoreJournal.Write(Path, entry);
     }
 
-    /// <summary>Writes down that the run is rolling back (a failure, or Ctrl+C).</summary>
+    /// <summary>Writes down that the run is rolling back (a failure, or Ctrl+C). Best effort: the rollback must run anyway.</summary>
     public void RollingBack()
     {
         entry.Recovery = RestoreJournalEntry.RollBack;
-        RestoreJournal.Write(Path, entry);
+        try
+        {
+            RestoreJournal.Write(Path, entry);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The entry still names the step reached, which decides the same way for every step before the swap.
+        }
     }
 
     public void Complete() => RestoreJournal.Remove(Path);
