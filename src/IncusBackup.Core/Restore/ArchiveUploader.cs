@@ -15,7 +15,9 @@ namespace IncusBackup.Restore;
 internal sealed class ArchiveUploader(IIncusServer server)
 {
     /// <summary>Uploads the plan's archive as <paramref name="target"/>; returns what the mappings changed.</summary>
-    public async Task<string[]> UploadAsync(RestorePlan plan, IRestoreStrategy strategy, RestoreTarget target, IReporter reporter, CancellationToken ct)
+    /// <param name="accepted">Called with the import operation once the server has accepted the upload.</param>
+    public async Task<string[]> UploadAsync(RestorePlan plan, IRestoreStrategy strategy, RestoreTarget target, IReporter reporter, CancellationToken ct,
+        Action<string>? accepted = null)
     {
         var backup = plan.Request.Backup;
         var archive = plan.Manifest.Files[0];
@@ -59,6 +61,7 @@ internal sealed class ArchiveUploader(IIncusServer server)
                 }
             }
         }
+        accepted?.Invoke(operation);
         reporter.Progress(new ItemProgress(display, "Restoring on the server", archive.Size, archive.Size));
         try
         {

@@ -15,22 +15,34 @@ public sealed class RestoreExecutor
     /// <summary>Test hook: runs before each named action ("upload", "stop", "retire", "swap", "repoint", "start").</summary>
     internal Func<string, Task>? BeforeAction { get; init; }
 
+    /// <summary>
+    /// Test hook: a failure for which the run ends as a killed process would, with no rollback and its journal entry
+    /// left as it was.
+    /// </summary>
+    internal Func<Exception, bool>? Killed { get; init; }
+
+    /// <summary>Where replaces are written down, so that a killed run's are recovered by the next (null: nowhere).</summary>
+    public RestoreJournal? Journal { get; init; } = RestoreJournal.ForCurrentUser();
+
     public async Task<RestoreResult> ExecuteAsync(RestorePlan plan, IReporter reporter, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var backup = plan.Request.Backup;
         var log = new UndoLog(reporter, BeforeAction);
-        var context = new StepContext(log, reporter, ct);
         if (plan.Skip)
         {
             reporter.Verbose($"{plan.TargetProject}/{plan.TargetName} exists; skipped.");
-            return Result(plan, RestoreAction.Skipped, context, clock.Elapsed);
+            return Result(plan, RestoreAction.Skipped, new StepContext(log, reporter, ct), clock.Elapsed);
         }
 
         var size = plan.Manifest.Files.Sum(f => f.Size);
         await BackupVerifier.VerifyFilesAsync(plan.Repository, backup, plan.Seal,
             read => reporter.Progress(new ItemProgress(plan.Describe, "Verifying", read, size)), ct).ConfigureAwait(false);
 
+        // A replace is written down before its first change to the server, and again before each action.
+        var journal = plan.IsReplace && plan.TemporaryName is not null && plan.RetiredName is not null ? BeginJournal(plan) : null;
+        if (journal is not null) log.Reached = journal.Reach;
+        var context = new StepContext(log, reporter, ct) { Journal = journal };
         try
         {
             foreach (var step in plan.Steps.Where(s => !s.IsCommit))
@@ -40,9 +52,14 @@ public sealed class RestoreExecutor
                 await step.Run(context).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (plan.IsReplace || plan.RollBackOnFailure)
+        catch (Exception e) when ((plan.IsReplace || plan.RollBackOnFailure) && Killed?.Invoke(e) != true)
         {
+            log.Reached = null;
+            journal?.RollingBack();
             await log.RollBackAsync().ConfigureAwait(false);
+            // A rollback that left something undone keeps its entry: once this process has ended, the next restore
+            // run puts the original back where it can.
+            if (!log.UndoFailed) journal?.Complete();
             throw RolledBack(plan, e, log);
         }
         foreach (var step in plan.Steps.Where(s => s.IsCommit))
@@ -50,11 +67,27 @@ public sealed class RestoreExecutor
             reporter.Progress(new ItemProgress(plan.Describe, step.Action, 0, null, step.Target));
             await step.Run(context).ConfigureAwait(false);
         }
+        journal?.Complete();
 
         reporter.Verbose(plan.IsReplace && plan.Conflict is null
             ? $"Replaced {plan.TargetProject}/{plan.TargetName} with {backup}."
             : $"Restored {backup} as {plan.TargetProject}/{plan.TargetName}.");
         return Result(plan, plan.ResultAction ?? (plan.IsReplace ? RestoreAction.Replaced : RestoreAction.Restored), context, clock.Elapsed);
+    }
+
+    private RestoreJournalRun? BeginJournal(RestorePlan plan)
+    {
+        if (Journal is null) return null;
+        try
+        {
+            return Journal.Begin(plan.ServerName, plan);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IncusBackupException(ErrorIds.RestoreFailed, ErrorKind.WriteError,
+                $"Cannot write the restore journal in {Journal.Directory} ({e.Message}); nothing was changed.", plan.Describe,
+                "A replace writes down its steps there so that a killed run can be finished or rolled back. Make the folder writable, or set XDG_STATE_HOME to a writable one.", e);
+        }
     }
 
     private static IncusBackupException RolledBack(RestorePlan plan, Exception e, UndoLog log)

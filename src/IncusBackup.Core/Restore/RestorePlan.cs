@@ -43,6 +43,12 @@ public sealed class RestorePlan
     public string? TemporaryName { get; init; }
     public string? RetiredName { get; init; }
 
+    /// <summary>Instances (project/name) a replace starts after the swap: those it stops, and the target when -Start asks.</summary>
+    public IReadOnlyList<string> StartAgain { get; internal set; } = [];
+
+    /// <summary>The server's name (a replace's journal entry says which server it was on).</summary>
+    public string ServerName { get; init; } = "";
+
     public required RestoreMapping Mapping { get; init; }
 
     /// <summary>The archive must be rewritten on the way (mappings the server's headers cannot express).</summary>

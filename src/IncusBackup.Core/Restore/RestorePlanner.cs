@@ -81,6 +81,7 @@ public sealed class RestorePlanner(IIncusServer server)
             Skip = skip,
             TemporaryName = replace ? await FreeNameAsync(strategy, target, "ibnew", ct).ConfigureAwait(false) : null,
             RetiredName = replace ? await FreeNameAsync(strategy, target, "ibold", ct).ConfigureAwait(false) : null,
+            ServerName = replace ? await Backup.FreezeJournal.ServerNameAsync(server, ct).ConfigureAwait(false) : "",
         };
         plan.Steps = skip ? [new RestoreStep($"Skip existing {strategy.Noun}", target.ToString(), _ => Task.CompletedTask)]
             : replace ? ReplaceSteps(plan, strategy, plan.TemporaryName!, plan.RetiredName!)
@@ -115,8 +116,9 @@ public sealed class RestorePlanner(IIncusServer server)
         var steps = new List<RestoreStep>
         {
             new($"Upload backup as temporary {strategy.Noun}", $"{prefix}/{temporary} from {Source(plan)}", step =>
-                step.Log.RunAsync("upload",
-                    async () => step.Mapped = await _uploader.UploadAsync(plan, strategy, upload, step.Reporter, step.Cancellation).ConfigureAwait(false),
+                step.Log.RunAsync(RestoreSteps.Upload,
+                    async () => step.Mapped = await _uploader.UploadAsync(plan, strategy, upload, step.Reporter, step.Cancellation,
+                        operation => step.Journal?.Accepted(operation)).ConfigureAwait(false),
                     () => strategy.DeleteAsync(upload))),
         };
         foreach (var instance in plan.AffectedInstances)
@@ -125,14 +127,16 @@ public sealed class RestorePlanner(IIncusServer server)
             var ephemeral = plan.EphemeralInstances.Contains(instance);
             steps.Add(new RestoreStep("Stop instance", instance, async step =>
             {
+                // Written down before it is stopped (or made non-ephemeral): a recovery starts it again.
+                step.Journal?.Stopping(instance, ephemeral ? RestoreSteps.Keep : RestoreSteps.Stop);
                 // Incus deletes an ephemeral instance when it stops: keep it, for the swap and for a rollback.
                 if (ephemeral)
                 {
-                    await step.Log.RunAsync("keep",
+                    await step.Log.RunAsync(RestoreSteps.Keep,
                         () => InstancePower.SetEphemeralAsync(server, project, name, false, step.Cancellation),
                         () => InstancePower.SetEphemeralAsync(server, project, name, true, CancellationToken.None)).ConfigureAwait(false);
                 }
-                await step.Log.RunAsync("stop",
+                await step.Log.RunAsync(RestoreSteps.Stop,
                     () => InstancePower.StopAsync(server, project, name, step.Reporter, step.Cancellation),
                     () => InstancePower.StartAsync(server, project, name, CancellationToken.None)).ConfigureAwait(false);
                 step.Stopped.Add(instance);
@@ -140,10 +144,10 @@ public sealed class RestorePlanner(IIncusServer server)
         }
         steps.Add(new RestoreStep($"Swap restored {strategy.Noun} in", $"{target} (original kept as {retired} until the swap succeeds)", async step =>
         {
-            await step.Log.RunAsync("retire",
+            await step.Log.RunAsync(RestoreSteps.Retire,
                 () => strategy.RenameAsync(target, retired, step.Cancellation),
                 () => strategy.RenameAsync(target.Named(retired), target.Name, CancellationToken.None)).ConfigureAwait(false);
-            await step.Log.RunAsync("swap",
+            await step.Log.RunAsync(RestoreSteps.Swap,
                 () => strategy.RenameAsync(upload, target.Name, step.Cancellation),
                 () => strategy.RenameAsync(target, temporary, CancellationToken.None)).ConfigureAwait(false);
             foreach (var action in strategy.AfterSwap(target, retired))
@@ -151,6 +155,7 @@ public sealed class RestorePlanner(IIncusServer server)
         }));
         var startAgain = plan.AffectedInstances.ToList();
         if (strategy.CanStart && plan.Request.Start && !startAgain.Contains(target.ToString())) startAgain.Add(target.ToString());
+        plan.StartAgain = startAgain;
         foreach (var instance in startAgain)
         {
             var (project, name) = Split(instance);
@@ -162,7 +167,8 @@ public sealed class RestorePlanner(IIncusServer server)
         {
             try
             {
-                await strategy.DeleteAsync(target.Named(retired)).ConfigureAwait(false);
+                // Through the log for the journal (a recovery finishes the delete); nothing to undo.
+                await step.Log.RunAsync(RestoreSteps.Delete, () => strategy.DeleteAsync(target.Named(retired)), undo: null).ConfigureAwait(false);
                 step.Reporter.Verbose($"Deleted the original {strategy.Noun} {prefix}/{retired}.");
             }
             catch (IncusBackupException e)
@@ -176,13 +182,13 @@ public sealed class RestorePlanner(IIncusServer server)
     private RestoreStep StartStep(string project, string name, bool undo, bool ephemeral = false) =>
         new("Start instance", $"{project}/{name}", async step =>
         {
-            await step.Log.RunAsync("start",
+            await step.Log.RunAsync(RestoreSteps.Start,
                 () => InstancePower.StartAsync(server, project, name, step.Cancellation),
                 undo ? () => InstancePower.StopAsync(server, project, name, step.Reporter, CancellationToken.None) : null).ConfigureAwait(false);
             step.Started.Add($"{project}/{name}");
             if (ephemeral)
             {
-                await step.Log.RunAsync("ephemeral",
+                await step.Log.RunAsync(RestoreSteps.Ephemeral,
                     () => InstancePower.SetEphemeralAsync(server, project, name, true, step.Cancellation),
                     () => InstancePower.SetEphemeralAsync(server, project, name, false, CancellationToken.None)).ConfigureAwait(false);
             }

@@ -39,6 +39,9 @@ internal sealed class StepContext(UndoLog log, IReporter reporter, CancellationT
 {
     public UndoLog Log { get; } = log;
     public IReporter Reporter { get; } = reporter;
+
+    /// <summary>The journal entry of a replace, written before each step so that a killed run can be recovered; null otherwise.</summary>
+    public RestoreJournalRun? Journal { get; init; }
     public CancellationToken Cancellation { get; } = ct;
 
     /// <summary>What the mappings changed in the archive on its way to the server.</summary>

@@ -15,6 +15,12 @@ internal sealed class UndoLog(IReporter reporter, Func<string, Task>? beforeActi
     /// <summary>The action that was running when the failure happened ("upload", "stop", "retire", "swap"...).</summary>
     public string? FailedAction { get; private set; }
 
+    /// <summary>Called with each action's name before it runs (and before the test hook): the restore journal writes the step down.</summary>
+    public Action<string>? Reached { get; set; }
+
+    /// <summary>Whether rolling back left something undone.</summary>
+    public bool UndoFailed => _undoFailures.Count > 0;
+
     /// <summary>
     /// Runs one action; once it has succeeded, <paramref name="undo"/> (if any) is what rolling back does for it.
     /// An action that changes several things one by one can fail half-way; when its undo is safe to run on whatever
@@ -23,6 +29,7 @@ internal sealed class UndoLog(IReporter reporter, Func<string, Task>? beforeActi
     public async Task RunAsync(string action, Func<Task> run, Func<Task>? undo, bool undoIfFailed = false)
     {
         FailedAction = action;
+        Reached?.Invoke(action);
         if (beforeAction is not null) await beforeAction(action).ConfigureAwait(false);
         try
         {

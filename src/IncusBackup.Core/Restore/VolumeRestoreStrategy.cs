@@ -68,7 +68,7 @@ internal sealed class VolumeRestoreStrategy(IIncusServer server) : IRestoreStrat
     public IEnumerable<SwapAction> AfterSwap(RestoreTarget target, string retiredName) =>
     [
         // Users are repointed one at a time; repointing back is safe whatever part was done, so it also undoes a failed run.
-        new SwapAction("repoint",
+        new SwapAction(RestoreSteps.Repoint,
             ct => RepointUsersAsync(target, retiredName, target.Name, ct),
             () => RepointUsersAsync(target, target.Name, retiredName, CancellationToken.None),
             UndoIfFailed: true),

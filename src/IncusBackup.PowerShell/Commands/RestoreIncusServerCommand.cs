@@ -79,6 +79,7 @@ public sealed class RestoreIncusServerCommand : RepositoryCmdlet
         var all = ListBackups(repository, null);
         var run = AwaitOrStop(ct => ServerRun.FindAsync(repository, all, Version, Project, ct));
         using var server = ConnectIncus();
+        RestoreBatch.RecoverInterrupted(this, server);
         var maps = new ConfigMaps
         {
             Projects = ToMap(ProjectMap, nameof(ProjectMap)),

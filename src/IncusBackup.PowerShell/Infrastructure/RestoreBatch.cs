@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
 using IncusBackup.Errors;
+using IncusBackup.Incus;
+using IncusBackup.Reporting;
 using IncusBackup.Repository;
 using IncusBackup.Restore;
 
@@ -11,6 +14,53 @@ namespace IncusBackup.PowerShell.Infrastructure;
 /// </summary>
 internal sealed class RestoreBatch(IncusCmdlet cmdlet, string noun, bool force, bool replace)
 {
+    /// <summary>
+    /// Before anything is planned: finishes or rolls back the replaces of this server that a killed run left half-done
+    /// (<see cref="RestoreJournal"/>), so that a rerun plans against the original under its own name. Each recovery is a
+    /// warning; under -WhatIf they are only named.
+    /// </summary>
+    public static void RecoverInterrupted(IncusCmdlet cmdlet, IIncusServer server, RestoreJournal? journal = null)
+    {
+        journal ??= RestoreJournal.ForCurrentUser();
+        var reporter = new QueuedReporter();
+        var whatIf = cmdlet.IsWhatIf();
+        try
+        {
+            cmdlet.Await(async ct =>
+            {
+                await journal.RecoverAsync(server, reporter, ct, dryRun: whatIf).ConfigureAwait(false);
+                return true;
+            });
+        }
+        catch (Exception e) when (e is IncusBackupException or IOException or UnauthorizedAccessException)
+        {
+            // Not a reason to refuse this restore: what the killed run left stays for the next one.
+            reporter.Warning($"Could not look for restores a killed run left half-done in {journal.Directory}: {e.Message}");
+        }
+        finally
+        {
+            while (reporter.Messages.TryDequeue(out var message))
+            {
+                if (message.Warning) cmdlet.WriteWarning(message.Text);
+                else cmdlet.WriteVerbose(message.Text);
+            }
+        }
+    }
+
+    /// <summary>Holds what a call on the pipeline thread reports until it can be written there.</summary>
+    private sealed class QueuedReporter : IReporter
+    {
+        public ConcurrentQueue<(bool Warning, string Text)> Messages { get; } = new();
+
+        public void Verbose(string message) => Messages.Enqueue((false, message));
+
+        public void Warning(string message) => Messages.Enqueue((true, message));
+
+        public void Progress(ItemProgress progress)
+        {
+        }
+    }
+
     public delegate Task<RestorePlan> Planner(IBackupRepository repository, RestoreRequest request, CancellationToken ct);
 
     /// <param name="planFailed">Called with a plan's error before it is written; true when it has been dealt with.</param>

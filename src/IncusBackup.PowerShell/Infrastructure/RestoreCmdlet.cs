@@ -116,6 +116,7 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
         CheckBatch([.. _backups.Select(b => b.Backup)]);
 
         using var server = ConnectIncus();
+        RestoreBatch.RecoverInterrupted(this, server);
         new RestoreBatch(this, Noun, Force, Replace).Run(
             [.. _backups.Select(b => (b.Repository, Request(b.Backup)))],
             (repository, request, ct) => PlanAsync(server, repository, request, ct),

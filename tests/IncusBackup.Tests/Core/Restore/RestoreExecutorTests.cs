@@ -132,7 +132,7 @@ public sealed class RestoreExecutorTests : IDisposable
             "start p/a1",
             "delete instance p/a1-ibold",
         ], _f.Incus.Calls);
-        Assert.Equal(["upload", "stop", "retire", "swap", "start"], actions);
+        Assert.Equal(["upload", "stop", "retire", "swap", "start", "delete"], actions);
         Assert.Equal(RestoreAction.Replaced, result.Action);
         Assert.Equal(["p/a1"], result.RestartedInstances);
         Assert.True(result.Started);
@@ -316,7 +316,7 @@ public sealed class RestoreExecutorTests : IDisposable
             "start p/c1",
             "delete volume p/default/v1-ibold",
         ], _f.Incus.Calls);
-        Assert.Equal(["upload", "stop", "retire", "swap", "repoint", "start"], actions);
+        Assert.Equal(["upload", "stop", "retire", "swap", "repoint", "start", "delete"], actions);
         Assert.Equal(RestoreAction.Replaced, result.Action);
         Assert.Equal(["p/c1"], result.RestartedInstances);
         Assert.False(result.Started);

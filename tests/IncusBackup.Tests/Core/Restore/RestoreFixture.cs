@@ -7,6 +7,7 @@ using IncusBackup.Repository.Directory;
 using IncusBackup.Restore;
 using IncusBackup.Tests.Core.Archive;
 using IncusBackup.Tests.Fakes;
+using Xunit;
 
 namespace IncusBackup.Tests.Core.Restore;
 
@@ -49,9 +50,16 @@ internal sealed class RestoreFixture : IDisposable
 
     public RecordingReporter Reporter { get; } = new();
 
+    /// <summary>Where the restores of this fixture write their journal (not the user's own state folder).</summary>
+    public string JournalDirectory { get; } = Path.Combine(Path.GetTempPath(), "ib-restores-" + Guid.NewGuid().ToString("N"));
+
+    /// <summary>The journal entries left in <see cref="JournalDirectory"/>.</summary>
+    public string[] JournalEntries() => Directory.Exists(JournalDirectory) ? Directory.GetFiles(JournalDirectory, "*.json") : [];
+
     public void Dispose()
     {
         if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
+        if (Directory.Exists(JournalDirectory)) Directory.Delete(JournalDirectory, recursive: true);
     }
 
     /// <summary>Publishes an instance backup of p/<paramref name="name"/> (the container export unless another archive is given).</summary>
@@ -85,7 +93,33 @@ internal sealed class RestoreFixture : IDisposable
         new RestorePlanner(Server).PlanAsync(Repository, request, kind, CancellationToken.None);
 
     public Task<RestoreResult> ExecuteAsync(RestorePlan plan, Func<string, Task>? beforeAction = null) =>
-        new RestoreExecutor { BeforeAction = beforeAction }.ExecuteAsync(plan, Reporter, CancellationToken.None);
+        new RestoreExecutor { BeforeAction = beforeAction, Journal = new RestoreJournal(JournalDirectory) }.ExecuteAsync(plan, Reporter, CancellationToken.None);
+
+    /// <summary>
+    /// Runs a plan as a process that is killed (SIGKILL) just before <paramref name="action"/>: nothing is rolled back,
+    /// and its journal entry stays, written by a pid that no longer exists.
+    /// </summary>
+    public async Task ExecuteUntilKilledAsync(RestorePlan plan, string action)
+    {
+        var executor = new RestoreExecutor
+        {
+            BeforeAction = a => a == action ? throw new SimulatedKill(a) : Task.CompletedTask,
+            Killed = e => e is SimulatedKill,
+            Journal = new RestoreJournal(JournalDirectory) { ProcessId = DeadPid() },
+        };
+        await Assert.ThrowsAsync<SimulatedKill>(() => executor.ExecuteAsync(plan, Reporter, CancellationToken.None));
+    }
+
+    /// <summary>Recovers what dead runs left, as the next Restore-* run does before it plans.</summary>
+    public Task RecoverAsync() => new RestoreJournal(JournalDirectory).RecoverAsync(Server, Reporter, CancellationToken.None);
+
+    /// <summary>A pid no process has.</summary>
+    public static int DeadPid()
+    {
+        var pid = 4_000_000;
+        while (Directory.Exists($"/proc/{pid}")) pid++;
+        return pid;
+    }
 
     public static string ArchivePath(BackupRecord backup) => Path.Combine(backup.Location, backup.ArchiveName);
 
@@ -131,3 +165,6 @@ internal sealed class RestoreFixture : IDisposable
     /// <summary>Names of every volume on the server, as project/pool/name, sorted.</summary>
     public List<string> VolumeNames() => [.. Incus.VolumeList.Select(v => $"{v.Volume.Project}/{v.Pool}/{v.Volume.Name}").Order(StringComparer.Ordinal)];
 }
+
+/// <summary>What a test throws where a real run would have been killed: the executor lets it through untouched.</summary>
+internal sealed class SimulatedKill(string action) : Exception($"killed before '{action}'");
