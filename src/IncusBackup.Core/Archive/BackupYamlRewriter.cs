@@ -28,7 +28,34 @@ internal static class BackupYamlRewriter
             changes.Add($"{site.Owner}: {site.Field} {current} -> {updated}");
             changed = true;
         });
+        if (mapping.NewMacAddresses) changed |= DropMacAddresses(root, changes);
         // Unchanged files are passed through as they were, not re-serialised.
         return changed ? BackupYaml.Save(root) : null;
+    }
+
+    private static bool DropMacAddresses(YamlMappingNode root, ChangeList changes)
+    {
+        // backup.yaml holds the objects at the top; index.yaml under config:.
+        var objects = BackupYaml.Mapping(root, "config") ?? root;
+        var owners = BackupYaml.Items<YamlMappingNode>(objects, "snapshots").Select(s => (Label: "snapshot", Node: s)).ToList();
+        if (BackupYaml.Mapping(objects, "container") is { } instance) owners.Insert(0, ("instance", instance));
+        var dropped = false;
+        foreach (var (label, owner) in owners)
+        {
+            foreach (var section in new[] { "config", "expanded_config" })
+            {
+                if (BackupYaml.Mapping(owner, section) is not { } config) continue;
+                var macKeys = config.Children.Keys.OfType<YamlScalarNode>()
+                    .Where(k => k.Value is { } key && key.StartsWith("volatile.", StringComparison.Ordinal) && key.EndsWith(".hwaddr", StringComparison.Ordinal))
+                    .ToList();
+                foreach (var key in macKeys)
+                {
+                    config.Children.Remove(key);
+                    if (section == "config") changes.Add($"{label} {BackupYaml.Text(owner, "name")}: {key.Value} dropped (a copy gets a MAC address of its own)");
+                    dropped = true;
+                }
+            }
+        }
+        return dropped;
     }
 }

@@ -32,9 +32,16 @@ public sealed record RestoreMapping
     /// </summary>
     public string? TargetPool { get; init => field = RequireNonEmpty(value, nameof(TargetPool)); }
 
+    /// <summary>
+    /// Drop the MAC addresses the instance and its snapshots recorded (<c>volatile.*.hwaddr</c>), so that Incus gives
+    /// the restored instance new ones, as <c>incus copy</c> does: for a copy beside the original, which with the
+    /// original's addresses could not start on a managed network while the original exists (nor the original then).
+    /// </summary>
+    public bool NewMacAddresses { get; init; }
+
     /// <summary>True when applying this mapping can change the archive; false means the original can be sent as is.</summary>
     public bool ChangesAnything =>
-        NewName is not null || TargetPool is not null
+        NewName is not null || TargetPool is not null || NewMacAddresses
         || new[] { Pools, Networks, Profiles, Projects }.Any(map => map.Any(pair => pair.Key != pair.Value));
 
     /// <summary>The new value for one reference found in the backup; the old value when unmapped.</summary>

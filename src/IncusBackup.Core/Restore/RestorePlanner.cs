@@ -56,9 +56,11 @@ public sealed class RestorePlanner(IIncusServer server)
             Profiles = request.ProfileMap,
             Projects = request.ProjectMap,
             TargetPool = kind == BackupKind.Instance ? target.Pool : null,
+            // A copy beside the original gets MAC addresses of its own; a restore under the original name keeps them.
+            NewMacAddresses = kind == BackupKind.Instance && name != manifest.Name,
         };
-        var needsRewrite = new[] { request.PoolMap, request.NetworkMap, request.ProfileMap, request.ProjectMap }
-            .Any(map => map.Any(pair => pair.Key != pair.Value));
+        var needsRewrite = mapping.NewMacAddresses
+            || new[] { request.PoolMap, request.NetworkMap, request.ProfileMap, request.ProjectMap }.Any(map => map.Any(pair => pair.Key != pair.Value));
 
         await CheckDependenciesAsync(strategy, request, manifest, index, target, ct).ConfigureAwait(false);
         var existing = await strategy.InspectAsync(target, request.Conflict, ct).ConfigureAwait(false);

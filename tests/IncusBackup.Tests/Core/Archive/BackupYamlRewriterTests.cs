@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using IncusBackup.Archive;
 using Xunit;
 using static IncusBackup.Tests.Core.Archive.YamlProbe;
@@ -203,6 +204,37 @@ public sealed class BackupYamlRewriterTests
 
         Assert.Contains($"- \"{newName}\"\n", yaml);
         Assert.Equal(["default", newName], Values(yaml, "container", "profiles"));
+    }
+
+    // An instance with a NIC, as Incus exports it: its MAC address in the instance's config and in its snapshots'.
+    private static string WithMacAddress(string yaml) =>
+        Regex.Replace(yaml, @"^(\s*)volatile\.uuid: ", "$1volatile.eth0.hwaddr: 10:66:6a:00:00:01\n$1volatile.uuid: ", RegexOptions.Multiline);
+
+    [Fact]
+    public void A_copy_under_a_new_name_gets_MAC_addresses_of_its_own()
+    {
+        var changes = new ChangeList();
+        var mapping = new RestoreMapping { NewName = "b1", NewMacAddresses = true };
+
+        string backup = RewriteBackup(WithMacAddress(IncusYamlFixtures.ContainerBackupYaml), mapping, changes);
+        string index = BackupYamlRewriter.RewriteIndex(WithMacAddress(IncusYamlFixtures.ContainerIndexYaml()), mapping, new ChangeList())!;
+
+        Assert.Contains("volatile.eth0.hwaddr", WithMacAddress(IncusYamlFixtures.ContainerBackupYaml));
+        Assert.DoesNotContain("hwaddr", backup);
+        Assert.DoesNotContain("hwaddr", index);
+        Assert.Equal("126c3041-8d05-4b74-baad-26100a0f28b6", Value(backup, "container", "config", "volatile.uuid"));
+        Assert.Contains("instance b1: volatile.eth0.hwaddr dropped (a copy gets a MAC address of its own)", changes.Items);
+    }
+
+    [Fact]
+    public void A_restore_under_its_own_name_keeps_its_MAC_addresses()
+    {
+        var mapping = FullMapping with { NewMacAddresses = false };
+
+        string backup = RewriteBackup(WithMacAddress(IncusYamlFixtures.ContainerBackupYaml), mapping);
+
+        Assert.Equal("10:66:6a:00:00:01", Value(backup, "container", "config", "volatile.eth0.hwaddr"));
+        Assert.Equal("10:66:6a:00:00:01", Value(backup, "container", "expanded_config", "volatile.eth0.hwaddr"));
     }
 
     [Fact]

@@ -69,6 +69,20 @@ public sealed class RestorePlannerTests : IDisposable
     }
 
     [Fact]
+    public async Task AnInstanceCopy_UnderANewName_GetsMacAddressesOfItsOwn_ARestoreUnderItsNameKeepsThem()
+    {
+        var backup = await _f.PublishInstanceAsync();
+
+        var copy = await _f.PlanAsync(RestoreFixture.Request(backup) with { NewName = "b1" }, BackupKind.Instance);
+        var same = await _f.PlanAsync(RestoreFixture.Request(backup), BackupKind.Instance);
+
+        Assert.True(copy.Mapping.NewMacAddresses);
+        Assert.True(copy.NeedsRewrite);
+        Assert.False(same.Mapping.NewMacAddresses);
+        Assert.False(same.NeedsRewrite);
+    }
+
+    [Fact]
     public async Task ReplaceOfARunningInstance_UploadsAside_StopsSwapsStarts_ThenDeletesTheOriginal()
     {
         var backup = await _f.PublishInstanceAsync();
