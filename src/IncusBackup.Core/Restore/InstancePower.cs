@@ -54,6 +54,34 @@ internal static class InstancePower
         await server.Instances.UpdateAsync(project, name, update, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Clears an instance's NIC hardware addresses (volatile.*.hwaddr), so that another instance with the same
+    /// addresses can start on a managed network (Incus refuses a MAC address another instance holds); returns what
+    /// it cleared, for <see cref="SetConfigAsync"/> to put back. Cleared addresses are generated anew at its next start.
+    /// </summary>
+    public static async Task<Dictionary<string, string>> ReleaseHardwareAddressesAsync(IIncusServer server, string project, string name, CancellationToken ct)
+    {
+        var instance = await server.Instances.TryGetAsync(project, name, ct).ConfigureAwait(false)
+            ?? throw new IncusApiException(404, $"Instance {project}/{name} not found");
+        var held = instance.Config.Where(c => IsHardwareAddress(c.Key) && c.Value.Length > 0).ToDictionary(c => c.Key, c => c.Value);
+        if (held.Count == 0) return held;
+        await SetConfigAsync(server, project, name, held.ToDictionary(c => c.Key, _ => ""), ct).ConfigureAwait(false);
+        return held;
+    }
+
+    /// <summary>Sets config keys of an instance, keeping everything else (GET, then PUT of the whole instance).</summary>
+    public static async Task SetConfigAsync(IIncusServer server, string project, string name, IReadOnlyDictionary<string, string> values, CancellationToken ct)
+    {
+        var instance = await server.Instances.TryGetAsync(project, name, ct).ConfigureAwait(false)
+            ?? throw new IncusApiException(404, $"Instance {project}/{name} not found");
+        var update = instance.ToUpdate();
+        foreach (var (key, value) in values) update.Config[key] = value;
+        await server.Instances.UpdateAsync(project, name, update, ct).ConfigureAwait(false);
+    }
+
+    private static bool IsHardwareAddress(string key) =>
+        key.StartsWith("volatile.", StringComparison.Ordinal) && key.EndsWith(".hwaddr", StringComparison.Ordinal);
+
     /// <summary>Deletes an instance (stopping it by force first); one already gone is fine. Never cancelled: this is cleanup.</summary>
     public static async Task DeleteAsync(IIncusServer server, string project, string name)
     {

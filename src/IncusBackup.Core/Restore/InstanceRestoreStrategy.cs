@@ -72,7 +72,27 @@ internal sealed class InstanceRestoreStrategy(IIncusServer server) : IRestoreStr
 
     public Task DeleteAsync(RestoreTarget target) => InstancePower.DeleteAsync(server, target.Project, target.Name);
 
-    public IEnumerable<SwapAction> AfterSwap(RestoreTarget target, string retiredName) => [];
+    /// <summary>
+    /// The restored copy carries the original's MAC addresses (they are in its backup), and Incus will not start it on
+    /// a managed network while the original, kept aside until the end, holds them too: the original lets go of them.
+    /// Undone (a rollback), the copy lets go of them and the original gets them back, so that the original can start.
+    /// </summary>
+    public IEnumerable<SwapAction> AfterSwap(RestoreTarget target, string retiredName)
+    {
+        var released = new Dictionary<string, string>();
+        yield return new SwapAction(RestoreSteps.ReleaseAddresses,
+            async ct =>
+            {
+                foreach (var (key, value) in await InstancePower.ReleaseHardwareAddressesAsync(server, target.Project, retiredName, ct).ConfigureAwait(false))
+                    released[key] = value;
+            },
+            async () =>
+            {
+                if (released.Count == 0) return;
+                await InstancePower.ReleaseHardwareAddressesAsync(server, target.Project, target.Name, CancellationToken.None).ConfigureAwait(false);
+                await InstancePower.SetConfigAsync(server, target.Project, retiredName, released, CancellationToken.None).ConfigureAwait(false);
+            });
+    }
 
     /// <summary>Custom volumes attached by the instance's own disk devices ("pool/volume").</summary>
     private static IEnumerable<(string Pool, string Volume)> AttachedVolumes(BackupManifest manifest)

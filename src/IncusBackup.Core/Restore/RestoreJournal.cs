@@ -214,6 +214,7 @@ internal static class RestoreSteps
     public const string Retire = "retire";
     public const string Swap = "swap";
     public const string Repoint = "repoint";
+    public const string ReleaseAddresses = "release-addresses";
     public const string Start = "start";
     public const string Ephemeral = "ephemeral";
     public const string Delete = "delete";
@@ -222,7 +223,7 @@ internal static class RestoreSteps
     public static bool BeforeSwap(string step) => step is Upload or Keep or Stop or Retire;
 
     /// <summary>Steps after the swap: the restored copy carries the target's name.</summary>
-    public static bool AfterSwap(string step) => step is Repoint or Start or Ephemeral or Delete;
+    public static bool AfterSwap(string step) => step is Repoint or ReleaseAddresses or Start or Ephemeral or Delete;
 }
 
 /// <summary>One replace under way, as the executor and its steps write it down.</summary>

@@ -132,7 +132,7 @@ public sealed class RestoreExecutorTests : IDisposable
             "start p/a1",
             "delete instance p/a1-ibold",
         ], _f.Incus.Calls);
-        Assert.Equal(["upload", "stop", "retire", "swap", "start", "delete"], actions);
+        Assert.Equal(["upload", "stop", "retire", "swap", "release-addresses", "start", "delete"], actions);
         Assert.Equal(RestoreAction.Replaced, result.Action);
         Assert.Equal(["p/a1"], result.RestartedInstances);
         Assert.True(result.Started);
@@ -188,6 +188,52 @@ public sealed class RestoreExecutorTests : IDisposable
         Assert.Equal(InstanceStatus.Running, original.Status);
         Assert.Equal(["p/a1"], _f.InstanceNames());
         Assert.Empty(_f.Reporter.Warnings);
+    }
+
+    [Fact]
+    public async Task InstanceReplace_TheOriginalLetsGoOfItsMacAddresses_BeforeTheRestoredCopyStarts()
+    {
+        // Incus refuses to start an instance on a managed network while another one holds its MAC address.
+        var original = _f.Incus.AddInstance("p", "a1", InstanceStatus.Running);
+        original.Config["volatile.eth0.hwaddr"] = "00:16:3e:aa:bb:cc";
+        original.Config["volatile.eth0.host_name"] = "veth1";
+        var plan = await PlanInstanceAsync(r => r with { Conflict = ConflictMode.Replace });
+        string? heldAtStart = null;
+
+        await _f.ExecuteAsync(plan, a =>
+        {
+            if (a == "start") heldAtStart = _f.Incus.FindInstance("p", "a1-ibold")!.Config["volatile.eth0.hwaddr"];
+            return Task.CompletedTask;
+        });
+
+        Assert.Equal("", heldAtStart);
+        Assert.Contains("update instance p/a1-ibold", _f.Incus.Calls);
+    }
+
+    [Fact]
+    public async Task InstanceReplace_FailingToStart_GivesTheOriginalItsMacAddressesBack_AndTakesThemFromTheCopy()
+    {
+        var original = _f.Incus.AddInstance("p", "a1", InstanceStatus.Running);
+        original.Config["volatile.eth0.hwaddr"] = "00:16:3e:aa:bb:cc";
+        var plan = await PlanInstanceAsync(r => r with { Conflict = ConflictMode.Replace });
+        string? copyAtUndo = null;
+        _f.Incus.FailOn = call =>
+        {
+            // The copy, renamed back for deletion: by then it must not hold the original's address.
+            if (call == "rename instance p/a1 a1-ibnew") copyAtUndo = _f.Incus.FindInstance("p", "a1")!.Config.GetValueOrDefault("volatile.eth0.hwaddr");
+            return null;
+        };
+        var e = await Assert.ThrowsAsync<IncusBackupException>(() => _f.ExecuteAsync(plan, a =>
+        {
+            if (a == "start") _f.Incus.FindInstance("p", "a1")!.Config["volatile.eth0.hwaddr"] = "00:16:3e:aa:bb:cc";
+            return FailAt("start")(a);
+        }));
+
+        Assert.Equal(ErrorIds.ReplaceRolledBack, e.ErrorId);
+        Assert.Same(original, _f.Incus.FindInstance("p", "a1"));
+        Assert.Equal("00:16:3e:aa:bb:cc", original.Config["volatile.eth0.hwaddr"]);
+        Assert.Equal("", copyAtUndo);
+        Assert.Equal(InstanceStatus.Running, original.Status);
     }
 
     [Fact]
