@@ -27,6 +27,17 @@ Describe 'Error messages' {
         $err[0].ErrorDetails.RecommendedAction | Should -Be "Add -Project $script:Other (or -AllProjects)."
     }
 
+    It 'a volume record piped to Backup-IncusInstance names the kind mismatch and the cmdlet to use' -Skip:$script:NoIncus {
+        Invoke-Incus storage volume create default vdata --project $script:Project | Out-Null
+        $record = Backup-IncusVolume -Name default/vdata -Project $script:Project -Target $script:Repo
+        $err = $null
+        $record | Backup-IncusInstance -Target $script:Repo -ErrorVariable err -ErrorAction SilentlyContinue
+        $err | Should -HaveCount 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'InstanceNotFound,*'
+        $err[0].Exception.Message | Should -Be "No instance named 'vdata' in project '$script:Project': 'vdata' is a custom volume."
+        $err[0].ErrorDetails.RecommendedAction | Should -Be 'Back it up with Backup-IncusVolume (a record of Get-IncusBackup goes to the cmdlet of its Kind).'
+    }
+
     It 'a project that does not exist is ProjectNotFound, not a missing instance' -Skip:$script:NoIncus {
         { Backup-IncusInstance -Name c1 -Project no-such-project-x -Target $script:Repo -ErrorAction Stop } |
             Should -Throw -ErrorId 'ProjectNotFound,IncusBackup.PowerShell.Commands.BackupIncusInstanceCommand'

@@ -106,11 +106,24 @@ public abstract class BackupCmdlet<TSource> : RepositoryCmdlet where TSource : n
     protected virtual void WriteNotFound(ResourceSelector selector, IReadOnlyList<(string? Project, string Name)> missing)
     {
         if (missing.Count == 0) return;
-        var elsewhere = Await(ct => selector.FindElsewhereAsync(missing.Select(m => m.Name).Distinct().ToList(), Kind, null, ct));
+        var names = missing.Select(m => m.Name).Distinct().ToList();
+        var elsewhere = Await(ct => selector.FindElsewhereAsync(names, Kind, null, ct));
+        // A volume record piped to Backup-IncusInstance (or the other way round) names a resource of the other kind.
+        var otherKind = Kind == BackupKind.Instance ? BackupKind.Volume : BackupKind.Instance;
+        var ofOtherKind = Await(ct => selector.FindElsewhereAsync(names.Select(n => n.Contains('/') && otherKind == BackupKind.Instance ? n[(n.IndexOf('/') + 1)..] : n).ToList(), otherKind, null, ct));
         foreach (var (project, name) in missing)
         {
             var shown = project is null ? name : $"{project}/{name}";
             var others = elsewhere.GetValueOrDefault(name, []).Where(p => p != project).ToList();
+            var bare = name.Contains('/') && otherKind == BackupKind.Instance ? name[(name.IndexOf('/') + 1)..] : name;
+            if (others.Count == 0 && ofOtherKind.GetValueOrDefault(bare, []).Any(p => project is null || p == project))
+            {
+                var cmdlet = otherKind == BackupKind.Instance ? "Backup-IncusInstance" : "Backup-IncusVolume";
+                WriteError(new IncusBackupException(NotFoundErrorId, ErrorKind.NotFound,
+                    $"No {KindNoun} named '{name}'{(project is null ? "" : $" in project '{project}'")}: '{bare}' is {(otherKind == BackupKind.Instance ? "an instance" : "a custom volume")}.",
+                    shown, $"Back it up with {cmdlet} (a record of Get-IncusBackup goes to the cmdlet of its Kind)."));
+                continue;
+            }
             WriteError(new IncusBackupException(NotFoundErrorId, ErrorKind.NotFound,
                 others.Count == 0
                     ? $"No {KindNoun} named '{name}' was found{(project is null ? "" : $" in project '{project}'")}."
