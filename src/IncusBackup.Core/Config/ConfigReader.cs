@@ -8,7 +8,8 @@ namespace IncusBackup.Config;
 /// Reads a server's declarative config into a <see cref="ConfigSnapshot"/>, keeping only what can be written
 /// back: fields the server manages (used_by, status, locations, managed) and volatile.* keys are left out.
 /// Profiles and networks are read in every project that has its own (features.profiles, features.networks); a
-/// project without networks of its own takes along the default project's networks its NICs use.
+/// project without networks of its own takes along the default project's networks its NICs use; one project takes
+/// only the storage pools it uses.
 /// </summary>
 public static class ConfigReader
 {
@@ -17,7 +18,9 @@ public static class ConfigReader
     /// Default-project networks to read with one project even when nothing uses them (yet): those a backup of the
     /// project holds, so that a comparison finds them whether or not the project is there.
     /// </param>
-    public static async Task<ConfigSnapshot> ReadAsync(IIncusServer server, string? project, CancellationToken ct, IEnumerable<string>? alsoNetworks = null)
+    /// <param name="alsoPools">Storage pools to read with one project even when it does not use them (yet), likewise.</param>
+    public static async Task<ConfigSnapshot> ReadAsync(IIncusServer server, string? project, CancellationToken ct,
+        IEnumerable<string>? alsoNetworks = null, IEnumerable<string>? alsoPools = null)
     {
         var resources = new List<ConfigResource>();
         var projects = (await server.Projects.ListObjectsAsync(ct).ConfigureAwait(false))
@@ -25,8 +28,7 @@ public static class ConfigReader
         foreach (var p in projects)
             resources.Add(new ConfigResource(ConfigKind.Project, null, Name(p), Keep(p, "name", "description", "config")));
 
-        foreach (var pool in await server.StoragePools.ListObjectsAsync(ct).ConfigureAwait(false))
-            resources.Add(new ConfigResource(ConfigKind.StoragePool, null, Name(pool), Keep(pool, "name", "driver", "description", "config")));
+        var pools = await server.StoragePools.ListObjectsAsync(ct).ConfigureAwait(false);
 
         foreach (var p in projects)
         {
@@ -46,6 +48,13 @@ public static class ConfigReader
                     resources.Add(new ConfigResource(ConfigKind.Profile, name, Name(profile), Keep(profile, "name", "description", "config", "devices", "project")));
             }
         }
+
+        // One project takes the pools it uses, not every pool of the server: a rebuild of the project must not bring
+        // back pools that other projects had and deleted since.
+        var usedPools = project is null ? null
+            : await UsedPoolsAsync(server, project, projects, resources, pools.Select(Name), alsoPools ?? [], ct).ConfigureAwait(false);
+        foreach (var pool in pools.Where(p => usedPools is null || usedPools.Contains(Name(p))))
+            resources.Add(new ConfigResource(ConfigKind.StoragePool, null, Name(pool), Keep(pool, "name", "driver", "description", "config")));
 
         if (project is not null && project != "default" && !projects.Any(p => Owns(p, "features.networks")))
             resources.AddRange(await SharedNetworksAsync(server, project, projects.Count > 0, resources, alsoNetworks ?? [], ct).ConfigureAwait(false));
@@ -86,6 +95,34 @@ public static class ConfigReader
         return (await server.Networks.ListObjectsAsync("default", ct).ConfigureAwait(false))
             .Where(n => n["managed"]?.GetValue<bool>() == true && used.Contains(Name(n)))
             .Select(n => new ConfigResource(ConfigKind.Network, "default", Name(n), Keep(n, "name", "type", "description", "config", "project")));
+    }
+
+    /// <summary>
+    /// The pools one project uses: the disks of its profiles (the default project's, when it has none of its own) and
+    /// of its instances, and the pools that hold its custom volumes.
+    /// </summary>
+    private static async Task<HashSet<string>> UsedPoolsAsync(IIncusServer server, string project, List<JsonObject> projects,
+        List<ConfigResource> read, IEnumerable<string> allPools, IEnumerable<string> alsoPools, CancellationToken ct)
+    {
+        var used = new HashSet<string>(alsoPools, StringComparer.Ordinal);
+        if (projects.Count == 0) return used;
+        var profiles = read.Where(r => r.Kind == ConfigKind.Profile).Select(r => r.Body).ToList();
+        if (!Owns(projects[0], "features.profiles")) profiles = await server.Profiles.ListObjectsAsync("default", ct).ConfigureAwait(false);
+        foreach (var profile in profiles)
+        {
+            foreach (var (_, device) in profile["devices"] as JsonObject ?? [])
+                if (device?["type"]?.GetValue<string>() == "disk" && device["pool"]?.GetValue<string>() is { Length: > 0 } pool) used.Add(pool);
+        }
+        foreach (var instance in await server.Instances.ListAsync(project, ct).ConfigureAwait(false))
+        {
+            foreach (var (_, device) in instance.ExpandedDevices ?? instance.Devices)
+                if (device.GetValueOrDefault("type") == "disk" && device.GetValueOrDefault("pool") is { Length: > 0 } pool) used.Add(pool);
+        }
+        foreach (var pool in allPools.Where(p => !used.Contains(p)))
+        {
+            if ((await server.StorageVolumes.ListCustomAsync(project, pool, ct).ConfigureAwait(false)).Count > 0) used.Add(pool);
+        }
+        return used;
     }
 
     /// <summary>The default project owns everything; another project owns its profiles or networks when the feature is on.</summary>

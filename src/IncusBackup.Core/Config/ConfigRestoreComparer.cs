@@ -33,7 +33,8 @@ public static class ConfigRestoreComparer
         var wholeServer = seal.Manifest.Project == ConfigBackupEngine.AllProjects;
         var scope = wholeServer ? null : backup.Resources.FirstOrDefault(r => r.Kind == ConfigKind.Project)?.Name;
         var shared = backup.Resources.Where(r => r.Kind == ConfigKind.Network && r.Project == "default").Select(r => r.Name);
-        var current = await ConfigReader.ReadAsync(server, scope, ct, shared).ConfigureAwait(false);
+        var pools = backup.Resources.Where(r => r.Kind == ConfigKind.StoragePool).Select(r => r.Name);
+        var current = await ConfigReader.ReadAsync(server, scope, ct, shared, pools).ConfigureAwait(false);
         return ConfigDiff.Compare(backup, current, wholeServer);
     }
 

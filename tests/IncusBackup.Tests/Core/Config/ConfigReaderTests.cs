@@ -100,20 +100,31 @@ public sealed class ConfigReaderTests
     }
 
     [Fact]
-    public async Task ReadAsync_OneProject_HasThatProjectItsOwnProfilesAndNetworksAndThePools_ButNoServerKeys()
+    public async Task ReadAsync_OneProject_HasThatProjectItsOwnProfilesAndNetworks_ButNoServerKeys_NorPoolsItDoesNotUse()
     {
+        var snapshot = await ConfigReader.ReadAsync(_incus, "own", None);
+
+        Assert.Equal(["Project:own", "Network:own/ovn1", "Profile:own/web"], snapshot.Resources.Select(r => r.Key));
+    }
+
+    [Fact]
+    public async Task ReadAsync_OneProject_HasThePoolsThatHoldItsCustomVolumes()
+    {
+        _incus.AddVolume("own", "fast", "data");
+
         var snapshot = await ConfigReader.ReadAsync(_incus, "own", None);
 
         Assert.Equal(["Project:own", "StoragePool:fast", "Network:own/ovn1", "Profile:own/web"], snapshot.Resources.Select(r => r.Key));
     }
 
     [Fact]
-    public async Task ReadAsync_AProjectWithoutItsOwnProfiles_HasOnlyItselfAndThePools()
+    public async Task ReadAsync_AProjectWithoutItsOwnProfiles_HasItselfAndThePoolsOfTheDefaultProjectsProfiles()
     {
         var snapshot = await ConfigReader.ReadAsync(_incus, "shared", None);
 
+        // Its instances take the default project's profiles, whose root disk is on fast.
         Assert.Equal(["Project:shared", "StoragePool:fast"], snapshot.Resources.Select(r => r.Key));
-        Assert.Equal(["projects", "storage-pools"], _incus.ObjectListings);
+        Assert.Equal(["projects", "storage-pools", "profiles default"], _incus.ObjectListings);
     }
 
     [Fact]
@@ -137,7 +148,8 @@ public sealed class ConfigReaderTests
         _incus.NetworkObjects["default"].Add(Obj("""{"name":"br1","type":"bridge","project":"default","managed":true,"description":"","config":{}}"""));
         _incus.NetworkObjects["default"].Add(Obj("""{"name":"unused","type":"bridge","project":"default","managed":true,"description":"","config":{}}"""));
         // An instance's own NICs count too; eth0 is not managed: Incus cannot create it, so it is not config to restore.
-        var c1 = _incus.AddInstance("plain", "c1");
+        // Its root disk is on fast: the pool comes along too.
+        var c1 = _incus.AddInstance("plain", "c1", pool: "fast");
         c1.ExpandedDevices!["uplink"] = new() { ["type"] = "nic", ["network"] = "br1" };
         c1.ExpandedDevices["phys"] = new() { ["type"] = "nic", ["network"] = "eth0" };
 
@@ -152,10 +164,10 @@ public sealed class ConfigReaderTests
     }
 
     [Fact]
-    public async Task ReadAsync_AProjectTheServerLacks_StillReadsTheDefaultNetworksABackupOfItHolds()
+    public async Task ReadAsync_AProjectTheServerLacks_StillReadsTheDefaultNetworksAndPoolsABackupOfItHolds()
     {
         // A comparison with a backup of a deleted project: its network must be found as Unchanged, not Create.
-        var snapshot = await ConfigReader.ReadAsync(_incus, "gone", None, ["br0"]);
+        var snapshot = await ConfigReader.ReadAsync(_incus, "gone", None, ["br0"], ["fast"]);
 
         Assert.Equal(["StoragePool:fast", "Network:default/br0"], snapshot.Resources.Select(r => r.Key));
     }
