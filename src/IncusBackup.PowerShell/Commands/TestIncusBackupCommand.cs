@@ -22,7 +22,6 @@ public sealed class TestIncusBackupCommand : RepositoryCmdlet
 
     private readonly List<TestItem> _items = [];
     private readonly List<(string? Project, string Name)> _names = [];
-    private readonly Dictionary<string, IBackupRepository?> _repositories = new(StringComparer.Ordinal);
     private bool _selectionFailed;
 
     /// <summary>Backups to test, usually from Get-IncusBackup.</summary>
@@ -215,22 +214,6 @@ public sealed class TestIncusBackupCommand : RepositoryCmdlet
             $"{result.Backup} failed its test: {string.Join(" ", result.Errors)}", result,
             "Restore or copy another version (Get-IncusBackup lists them); take a new backup of this resource.");
 
-    /// <summary>The repository a piped record lives in (opened once per repository); null after writing why it cannot be read.</summary>
-    private IBackupRepository? RepositoryOf(BackupRecord record)
-    {
-        if (_repositories.TryGetValue(record.Repository, out var known)) return known;
-        IBackupRepository? repository = null;
-        try
-        {
-            repository = RepositoryFactory.OpenForRead(record);
-        }
-        catch (IncusBackupException e)
-        {
-            WriteError(e, record.ToString());
-        }
-        _repositories[record.Repository] = repository;
-        return repository;
-    }
 
     private sealed record TestItem(IBackupRepository Repository, BackupRecord Backup, RestoreTestOptions? Options = null)
     {

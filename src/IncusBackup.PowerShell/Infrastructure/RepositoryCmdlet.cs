@@ -36,6 +36,25 @@ public abstract class RepositoryCmdlet : IncusCmdlet
     /// <summary>Holds the repository for a backup run (shared with other runs; a prune waits); RepositoryLocked stops the cmdlet.</summary>
     protected IDisposable HoldShared(IBackupRepository repository) => Terminating(() => repository.Lock(RepositoryLockMode.Shared));
 
+    private readonly Dictionary<string, IBackupRepository?> _recordRepositories = new(StringComparer.Ordinal);
+
+    /// <summary>The repository a piped record lives in (opened once per repository); null after writing why it cannot be read.</summary>
+    protected IBackupRepository? RepositoryOf(BackupRecord record)
+    {
+        if (_recordRepositories.TryGetValue(record.Repository, out var known)) return known;
+        IBackupRepository? repository = null;
+        try
+        {
+            repository = RepositoryFactory.OpenForRead(record);
+        }
+        catch (IncusBackupException e)
+        {
+            WriteError(e, record.ToString());
+        }
+        _recordRepositories[record.Repository] = repository;
+        return repository;
+    }
+
     /// <summary>Lists a repository, warning about the backups it had to leave out.</summary>
     protected IReadOnlyList<BackupRecord> ListBackups(IBackupRepository repository, BackupKind? kind)
     {

@@ -16,7 +16,6 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
     protected const string InputObjectSet = "InputObject";
 
     private readonly List<(IBackupRepository Repository, BackupRecord Backup)> _backups = [];
-    private readonly Dictionary<string, IBackupRepository?> _repositories = new(StringComparer.Ordinal);
     private IBackupRepository? _target;
 
     /// <summary>Backups to restore, usually from Get-IncusBackup.</summary>
@@ -123,22 +122,6 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
             ThrottleLimit);
     }
 
-    /// <summary>The repository a piped record lives in (opened once per repository); null after writing why it cannot be read.</summary>
-    private IBackupRepository? RepositoryOf(BackupRecord record)
-    {
-        if (_repositories.TryGetValue(record.Repository, out var known)) return known;
-        IBackupRepository? repository = null;
-        try
-        {
-            repository = RepositoryFactory.OpenForRead(record);
-        }
-        catch (IncusBackupException e)
-        {
-            WriteError(e, record.ToString());
-        }
-        _repositories[record.Repository] = repository;
-        return repository;
-    }
 
     private RestoreRequest Request(BackupRecord backup) => Customize(new RestoreRequest
     {
