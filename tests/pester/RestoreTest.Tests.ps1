@@ -87,6 +87,43 @@ Describe 'Test-IncusBackup -Restore' {
         Get-IbtestProjects | Should -Not -Contain $project
     }
 
+    It 'passes an instance with its project''s profile (a NIC on a managed bridge) and an attached volume, started beside the running original' {
+        $suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
+        $project = "pt-own-$suffix"
+        $bridge = "ptbr$suffix"
+        try {
+            Invoke-Incus network create $bridge ipv4.address=none ipv6.address=none | Out-Null
+            Invoke-Incus project create $project -c features.images=false -c features.profiles=true -c features.storage.volumes=true | Out-Null
+            Invoke-Incus profile device add default root disk path=/ pool=default --project $project | Out-Null
+            Invoke-Incus profile create app --project $project | Out-Null
+            Invoke-Incus profile device add app eth0 nic network=$bridge name=eth0 --project $project | Out-Null
+            Invoke-Incus storage volume create default appdata --project $project | Out-Null
+            Invoke-Incus launch busybox-test app1 --project $project --profile default --profile app | Out-Null
+            Invoke-Incus storage volume attach default appdata app1 /srv/data --project $project | Out-Null
+            $mac = (& incus query "/1.0/instances/app1?project=$project" | ConvertFrom-Json).config.'volatile.eth0.hwaddr'
+            $record = Backup-IncusInstance app1 -Project $project -Target $script:T -ErrorAction Stop
+
+            $t = Invoke-RestoreTest $record @{ Start = $true; Script = 'ip link show eth0 && test -d /srv/data' }
+
+            $t.ErrorIds | Should -BeNullOrEmpty
+            $r = $t.Result[0]
+            $r.Checks.Outcome | ForEach-Object { $_ | Should -Be 'Passed' -Because ($r.Checks | Out-String) }
+            (Get-Check $r Restore).Message | Should -Match ', with its profiles default and app from the backup and an empty stand-in for the volume default/appdata\.$'
+            (Get-Check $r Cleanup).Message | Should -Match '^Deleted ibtest-\w+/app1, ibtest-\w+/default/appdata, profile app and project ibtest-\w+\.$'
+            $t.Left | Should -BeNullOrEmpty
+            # The original kept running with its MAC address; the copy started on the same bridge with one of its own (Incus refuses one MAC twice there).
+            Get-IncusListing $project | Should -Be 'app1,RUNNING,CONTAINER,0'
+            (& incus query "/1.0/instances/app1?project=$project" | ConvertFrom-Json).config.'volatile.eth0.hwaddr' | Should -Be $mac
+        }
+        finally {
+            & incus delete -f app1 --project $project *> $null
+            & incus storage volume delete default appdata --project $project *> $null
+            & incus profile delete app --project $project *> $null
+            & incus project delete $project *> $null
+            & incus network delete $bridge *> $null
+        }
+    }
+
     It 'passes a good volume backup: imported with its snapshot and removed; -Start and -Script are Skipped for volumes' {
         $t = Invoke-RestoreTest $script:Data @{ Start = $true; Script = 'true' }
 

@@ -7,6 +7,8 @@ public interface IProfilesApi
 
     /// <summary>The project's profiles as the API returns them, every field kept.</summary>
     Task<List<System.Text.Json.Nodes.JsonObject>> ListObjectsAsync(string project, CancellationToken ct);
+
+    Task DeleteAsync(string project, string name, CancellationToken ct);
 }
 
 internal sealed class ProfilesApi(IncusTransport transport) : IProfilesApi
@@ -16,4 +18,7 @@ internal sealed class ProfilesApi(IncusTransport transport) : IProfilesApi
 
     public Task<List<System.Text.Json.Nodes.JsonObject>> ListObjectsAsync(string project, CancellationToken ct) =>
         transport.GetObjectsAsync(IncusPath.Scoped("/1.0/profiles?recursion=1", project), ct);
+
+    public Task DeleteAsync(string project, string name, CancellationToken ct) =>
+        transport.DeleteAsync(IncusPath.Scoped($"/1.0/profiles/{IncusPath.Esc(name)}", project), ct);
 }

@@ -18,6 +18,9 @@ public interface IStorageVolumesApi
 
     Task DeleteAsync(string project, string pool, string name, CancellationToken ct);
 
+    /// <summary>Creates an empty custom volume ("filesystem" or "block").</summary>
+    Task CreateCustomAsync(string project, string pool, string name, string contentType, CancellationToken ct);
+
     IServerBackups Backups(string project, string pool, string name);
 
     /// <summary>Uploads a backup to create a custom volume from it in <paramref name="pool"/>; returns the import operation.</summary>
@@ -45,6 +48,10 @@ internal sealed class StorageVolumesApi(IncusTransport transport) : IStorageVolu
 
     public Task DeleteAsync(string project, string pool, string name, CancellationToken ct) =>
         transport.DeleteAsync(IncusPath.Volume(project, pool, name), ct);
+
+    public Task CreateCustomAsync(string project, string pool, string name, string contentType, CancellationToken ct) =>
+        transport.SendObjectAsync(HttpMethod.Post, IncusPath.Scoped($"/1.0/storage-pools/{IncusPath.Esc(pool)}/volumes/custom", project),
+            new System.Text.Json.Nodes.JsonObject { ["name"] = name, ["type"] = "custom", ["content_type"] = contentType }, null, ct);
 
     public IServerBackups Backups(string project, string pool, string name) =>
         new ServerBackupsApi<VolumeBackupRequest>(transport,

@@ -45,7 +45,7 @@ internal sealed class InstanceRestoreStrategy(IIncusServer server) : IRestoreStr
             if (await server.Profiles.TryGetAsync(target.Project, profile, ct).ConfigureAwait(false) is null)
                 missing.Add($"profile '{profile}' in project '{target.Project}'");
         }
-        foreach (var (pool, volume) in AttachedVolumes(manifest))
+        foreach (var (pool, volume, _) in AttachedVolumes(manifest))
         {
             var mappedPool = Mapped(request.PoolMap, pool);
             if (await server.StorageVolumes.TryGetCustomAsync(target.Project, mappedPool, volume, ct).ConfigureAwait(false) is null)
@@ -94,8 +94,8 @@ internal sealed class InstanceRestoreStrategy(IIncusServer server) : IRestoreStr
             });
     }
 
-    /// <summary>Custom volumes attached by the instance's own disk devices ("pool/volume").</summary>
-    private static IEnumerable<(string Pool, string Volume)> AttachedVolumes(BackupManifest manifest)
+    /// <summary>Custom volumes attached by the instance's own disk devices; Block: attached without a path (a VM's block volume).</summary>
+    internal static IEnumerable<(string Pool, string Volume, bool Block)> AttachedVolumes(BackupManifest manifest)
     {
         if (manifest.Source is not { ValueKind: JsonValueKind.Object } source || !source.TryGetProperty("devices", out var devices) || devices.ValueKind != JsonValueKind.Object)
             yield break;
@@ -103,7 +103,7 @@ internal sealed class InstanceRestoreStrategy(IIncusServer server) : IRestoreStr
         {
             var d = device.Value;
             if (Str(d, "type") == "disk" && Str(d, "pool") is { } pool && Str(d, "source") is { } volume && !volume.StartsWith('/') && Str(d, "path") != "/")
-                yield return (pool, volume);
+                yield return (pool, volume, Str(d, "path") is null);
         }
 
         static string? Str(JsonElement e, string key) => e.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

@@ -57,7 +57,7 @@ public sealed class RestorePlanner(IIncusServer server)
             Projects = request.ProjectMap,
             TargetPool = kind == BackupKind.Instance ? target.Pool : null,
             // A copy beside the original gets MAC addresses of its own; a restore under the original name keeps them.
-            NewMacAddresses = kind == BackupKind.Instance && name != manifest.Name,
+            NewMacAddresses = kind == BackupKind.Instance && (name != manifest.Name || request.NewMacAddresses),
         };
         var needsRewrite = mapping.NewMacAddresses
             || new[] { request.PoolMap, request.NetworkMap, request.ProfileMap, request.ProjectMap }.Any(map => map.Any(pair => pair.Key != pair.Value));

@@ -22,4 +22,10 @@ public sealed record RestoreRequest
 
     /// <summary>Start the restored instance even if nothing it replaced was running.</summary>
     public bool Start { get; init; }
+
+    /// <summary>
+    /// Give the restored instance MAC addresses of its own even under its original name: a test copy in another
+    /// project runs beside the original on the same networks. (A copy under a new name always gets new ones.)
+    /// </summary>
+    public bool NewMacAddresses { get; init; }
 }

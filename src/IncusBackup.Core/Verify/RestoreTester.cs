@@ -20,10 +20,13 @@ public static class RestoreTester
     /// <summary>How long the cleanup may take, whatever happened before it.</summary>
     public static readonly TimeSpan CleanupLimit = TimeSpan.FromMinutes(2);
 
-    /// <summary>The config of a throwaway project: the default project's profiles (and networks, images) apply; volumes are its own.</summary>
+    /// <summary>
+    /// The config of a throwaway project: profiles and volumes are its own (an instance's come from its backup, see
+    /// <see cref="TestProjectStandIns"/>); the default project's networks and images apply.
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, string> ThrowawayProjectConfig = new Dictionary<string, string>
     {
-        ["features.profiles"] = "false",
+        ["features.profiles"] = "true",
         ["features.images"] = "false",
         ["features.networks"] = "false",
         ["features.storage.volumes"] = "true",
@@ -65,6 +68,7 @@ public static class RestoreTester
         var strategy = RestoreStrategies.For(backup.Kind, server);
         var createdProject = false;
         RestoreTarget? made = null;
+        var standIns = "";
         var current = CheckNames.Restore;
         try
         {
@@ -84,6 +88,7 @@ public static class RestoreTester
                     .ConfigureAwait(false);
                 createdProject = true;
                 reporter.Verbose($"Created the throwaway project {options.Project}.");
+                if (backup.Kind == BackupKind.Instance) standIns = await TestProjectStandIns.PrepareAsync(server, repository, backup, options.Project, ct).ConfigureAwait(false);
             }
 
             var clock = Stopwatch.StartNew();
@@ -93,6 +98,8 @@ public static class RestoreTester
                 Backup = backup,
                 ProjectMap = new Dictionary<string, string>(StringComparer.Ordinal) { [backup.Project] = options.Project },
                 Conflict = ConflictMode.SkipExisting,
+                // The copy may start beside the original on the same managed network, which refuses a MAC address twice.
+                NewMacAddresses = true,
             };
             var plan = await planner.PlanAsync(repository, request, backup.Kind, ct).ConfigureAwait(false);
             if (plan.TargetExists)
@@ -105,7 +112,8 @@ public static class RestoreTester
             made = plan.Target;
             reporter.Progress(new ItemProgress(label, "Restoring", 0, null, made.ToString()));
             await new RestoreExecutor().ExecuteAsync(plan, reporter, ct).ConfigureAwait(false);
-            checks.Add(CheckProblems.Passed(CheckNames.Restore, $"Imported as {made} in {clock.Elapsed.TotalSeconds:0.0} s."));
+            checks.Add(CheckProblems.Passed(CheckNames.Restore,
+                $"Imported as {made} in {clock.Elapsed.TotalSeconds:0.0} s{(standIns.Length > 0 ? $", with {standIns}" : "")}."));
 
             current = CheckNames.Restored;
             checks.Add(await CheckRestoredAsync(server, plan, ct).ConfigureAwait(false));
@@ -278,6 +286,11 @@ public static class RestoreTester
                         await Try(target.ToString(), () => RestoreStrategies.For(BackupKind.Volume, server).DeleteAsync(target)).ConfigureAwait(false);
                     }
                 }
+                foreach (var profile in await server.Profiles.ListObjectsAsync(options.Project, limit.Token).ConfigureAwait(false))
+                {
+                    if (profile["name"]?.GetValue<string>() is { } name && name != "default")
+                        await Try($"profile {name}", () => server.Profiles.DeleteAsync(options.Project, name, limit.Token)).ConfigureAwait(false);
+                }
             }
             catch (Exception e) when (e is IncusApiException or IncusBackupException or OperationCanceledException or IOException or HttpRequestException)
             {
@@ -291,7 +304,9 @@ public static class RestoreTester
             return CheckProblems.Failed(CheckNames.Cleanup, ErrorIds.CleanupFailed,
                 $"Could not delete {string.Join("; ", failures)}; delete {(createdProject ? $"the project {options.Project} and what is in it" : "it")} by hand (incus project list).");
         }
-        return CheckProblems.Passed(CheckNames.Cleanup, removed.Count == 0 ? "Nothing was left to delete." : $"Deleted {string.Join(" and ", removed)}.");
+        return CheckProblems.Passed(CheckNames.Cleanup, removed.Count == 0 ? "Nothing was left to delete."
+            : removed.Count <= 2 ? $"Deleted {string.Join(" and ", removed)}."
+            : $"Deleted {string.Join(", ", removed.Take(removed.Count - 1))} and {removed[^1]}.");
     }
 
     private static async Task<bool?> Exists(IRestoreStrategy strategy, RestoreTarget target, CancellationToken ct)

@@ -394,6 +394,14 @@ internal sealed class InMemoryIncus : IIncusServer
             return Task.CompletedTask;
         }
 
+        public Task CreateCustomAsync(string project, string pool, string name, string contentType, CancellationToken ct)
+        {
+            if (server.FindVolume(project, pool, name) is not null) throw new IncusApiException(409, $"Volume by that name already exists");
+            server.Record($"create volume {project}/{pool}/{name} {contentType}");
+            server.AddVolume(project, pool, name);
+            return Task.CompletedTask;
+        }
+
         public IServerBackups Backups(string project, string pool, string name) => new BackupsFake(server, $"{project}/{pool}/{name}");
 
         public async Task<string> StartImportAsync(string project, string pool, BackupUpload upload, CancellationToken ct)
@@ -501,6 +509,14 @@ internal sealed class InMemoryIncus : IIncusServer
             lock (server._sync)
             {
                 if (!server.ProjectNames.Add(name)) throw new IncusApiException(500, "Project already exists");
+                // As Incus does: a project with its own profiles starts with an empty default profile.
+                if (config.GetValueOrDefault("features.profiles") == "true")
+                {
+                    server.ConfigObjects[$"{IncusBackup.Config.ConfigKind.Profile}:{name}/default"] = new System.Text.Json.Nodes.JsonObject
+                    {
+                        ["name"] = "default", ["description"] = "", ["config"] = new System.Text.Json.Nodes.JsonObject(), ["devices"] = new System.Text.Json.Nodes.JsonObject(),
+                    };
+                }
             }
             return Task.CompletedTask;
         }
@@ -535,6 +551,13 @@ internal sealed class InMemoryIncus : IIncusServer
                     ["name"] = p.Name, ["description"] = p.Description ?? "", ["project"] = project,
                     ["config"] = new System.Text.Json.Nodes.JsonObject(), ["devices"] = new System.Text.Json.Nodes.JsonObject(),
                 }).ToList());
+        }
+
+        public Task DeleteAsync(string project, string name, CancellationToken ct)
+        {
+            server.Record($"delete profile {project}/{name}");
+            server.ProfileMap.Remove((project, name));
+            return Task.CompletedTask;
         }
     }
 

@@ -62,6 +62,9 @@ internal sealed class DeviceScanningIncus(InMemoryIncus inner) : IIncusServer
 
         public Task DeleteAsync(string project, string pool, string name, CancellationToken ct) => Inner.DeleteAsync(project, pool, name, ct);
 
+        public Task CreateCustomAsync(string project, string pool, string name, string contentType, CancellationToken ct) =>
+            Inner.CreateCustomAsync(project, pool, name, contentType, ct);
+
         public IServerBackups Backups(string project, string pool, string name) => Inner.Backups(project, pool, name);
 
         public Task<string> StartImportAsync(string project, string pool, BackupUpload upload, CancellationToken ct) =>
