@@ -4,7 +4,7 @@ using System.Runtime.Loader;
 namespace IncusBackup.Loader;
 
 /// <summary>
-/// Keeps the module's engine and its third-party dependencies (YamlDotNet, ZstdSharp) in a private
+/// Keeps the module's engine and its third-party dependencies (YamlDotNet, ZstdSharp, Polly.Core) in a private
 /// AssemblyLoadContext, so another module that loaded a different version of the same library into PowerShell's
 /// shared context never breaks this one, and we never break it. The cmdlets and the model types scripts name
 /// (<c>[IncusBackup.BackupRecord]</c>) stay in the default context, where scripts can resolve them. The cmdlets

@@ -33,6 +33,7 @@ Describe 'The module' {
         $default | Should -Not -Contain 'IncusBackup.Core'
         $default | Should -Not -Contain 'YamlDotNet'
         $default | Should -Not -Contain 'ZstdSharp'
+        $default | Should -Not -Contain 'Polly.Core'
     }
 
     It 'loads the engine into its own context when a cmdlet first needs it' {

@@ -17,6 +17,9 @@ public sealed record IncusConnectionOptions
 
     /// <summary>Seconds between progress polls while waiting on an operation.</summary>
     public int WaitPollSeconds { get; init; } = 2;
+
+    /// <summary>How requests that are safe to repeat are retried; tests use immediate retries.</summary>
+    internal RetryPolicy Retry { get; init; } = RetryPolicy.Default;
 }
 
 /// <summary>
@@ -35,7 +38,7 @@ public static class IncusConnection
         {
             return new IncusServer(new IncusTransport(new SocketsHttpHandler(), address, address.ToString())
             {
-                Trace = options.Trace, WaitPollSeconds = options.WaitPollSeconds,
+                Trace = options.Trace, WaitPollSeconds = options.WaitPollSeconds, Retry = options.Retry,
             });
         }
         var path = options.SocketPath ?? FindSocket() ?? throw new IncusBackupException(
@@ -44,7 +47,7 @@ public static class IncusConnection
             recommendedAction: "Start the Incus daemon (incusd), or set INCUS_SOCKET to the path of its unix socket.");
         return new IncusServer(new IncusTransport(UnixSocketHandler(path), new Uri("http://incus/"), "unix://" + path)
         {
-            Trace = options.Trace, WaitPollSeconds = options.WaitPollSeconds, SocketPath = path,
+            Trace = options.Trace, WaitPollSeconds = options.WaitPollSeconds, SocketPath = path, Retry = options.Retry,
         });
     }
 

@@ -4,13 +4,16 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using IncusBackup.Errors;
+using Polly;
 
 namespace IncusBackup.Incus;
 
 /// <summary>
 /// HTTP to one Incus server: the sync/async/error envelopes, operation waiting that survives the server's quirks
 /// (docs/incus-api.md §0), and raw streaming requests for exports and imports. The resource-family clients build
-/// paths and bodies; only this class sends them. Thread-safe: one instance serves every parallel worker.
+/// paths and bodies; only this class sends them. Requests that are safe to repeat (GET, HEAD) are repeated after a
+/// transient fault as <see cref="Retry"/> says; the others are sent once. Thread-safe: one instance serves every
+/// parallel worker.
 /// </summary>
 internal sealed class IncusTransport(HttpMessageHandler handler, Uri baseAddress, string endpoint) : IDisposable
 {
@@ -30,6 +33,19 @@ internal sealed class IncusTransport(HttpMessageHandler handler, Uri baseAddress
 
     /// <summary>How long to wait on an operation between progress polls.</summary>
     public int WaitPollSeconds { get; init; } = 2;
+
+    /// <summary>How GETs and HEADs are repeated after a 5xx or a broken connection (tests make the waits zero).</summary>
+    public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
+
+    private ResiliencePipeline<JsonAnswer>? _jsonRetries;
+    private ResiliencePipeline<HttpResponseMessage>? _streamingRetries;
+
+    /// <summary>Built on first use, once the init properties are set; a second copy built by a race is as good.</summary>
+    private ResiliencePipeline<JsonAnswer> JsonRetries => _jsonRetries ??=
+        Retry.Build<JsonAnswer>(a => a.HttpStatus, a => $"HTTP {a.HttpStatus}: {a.Envelope.Error}", IsTransient, Trace);
+
+    private ResiliencePipeline<HttpResponseMessage> StreamingRetries => _streamingRetries ??=
+        Retry.Build<HttpResponseMessage>(r => (int)r.StatusCode, r => $"HTTP {(int)r.StatusCode} {r.ReasonPhrase}", IsTransient, Trace);
 
     public void Dispose() => _http.Dispose();
 
@@ -134,13 +150,15 @@ internal sealed class IncusTransport(HttpMessageHandler handler, Uri baseAddress
 
     /// <summary>
     /// Sends a request whose response body the caller streams (exports) or whose body is a stream (imports).
-    /// Errors still arrive as envelopes and are thrown; on success the caller owns the response.
+    /// Errors still arrive as envelopes and are thrown; on success the caller owns the response. A GET is repeated
+    /// only until its answer's headers arrive: a body that breaks off is the caller's to resume.
     /// </summary>
     public async Task<HttpResponseMessage> SendStreamingAsync(HttpRequestMessage request, CancellationToken ct)
     {
-        var started = DateTime.UtcNow;
-        var response = await SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-        Trace?.Invoke($"{request.Method} {request.RequestUri} -> {(int)response.StatusCode} ({(DateTime.UtcNow - started).TotalMilliseconds:F0} ms, streamed)");
+        var display = $"{request.Method} {request.RequestUri}";
+        var response = await TranslatingConnectionErrors(() => RetryPolicy.MayRepeat(request.Method) && request.Content is null
+            ? RetryPolicy.ExecuteAsync(StreamingRetries, display, StreamingAttempts(request, display), ct)
+            : SendStreamingOnceAsync(request, display, ct)).ConfigureAwait(false);
         if (response.IsSuccessStatusCode) return response;
         using (response)
         {
@@ -189,31 +207,71 @@ internal sealed class IncusTransport(HttpMessageHandler handler, Uri baseAddress
         if (envelope.Type == "async") await WaitAsync(envelope.Operation!, null, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Sends a request and reads its envelope; a GET without a body goes through the retries, and its last answer
+    /// (a 5xx too, once the retries are spent) is the one reported.
+    /// </summary>
     private async Task<IncusEnvelope> SendJsonAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct, bool throwOnError = true,
         string? ifMatch = null, Action<HttpResponseMessage>? onResponse = null)
+    {
+        var answer = await TranslatingConnectionErrors(() => RetryPolicy.MayRepeat(method) && content is null
+            ? RetryPolicy.ExecuteAsync(JsonRetries, $"{method} {path}", token => SendJsonOnceAsync(method, path, null, ifMatch, onResponse, token), ct)
+            : SendJsonOnceAsync(method, path, content, ifMatch, onResponse, ct)).ConfigureAwait(false);
+        var envelope = answer.Envelope;
+        if (envelope.Type == "error" && throwOnError)
+        {
+            throw new IncusApiException(envelope.ErrorCode != 0 ? envelope.ErrorCode : answer.HttpStatus, envelope.Error ?? "Unknown error");
+        }
+        return envelope;
+    }
+
+    /// <summary>One attempt at a JSON request: its HTTP status and envelope, traced.</summary>
+    private async Task<JsonAnswer> SendJsonOnceAsync(HttpMethod method, string path, HttpContent? content, string? ifMatch,
+        Action<HttpResponseMessage>? onResponse, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         if (ifMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
         var started = DateTime.UtcNow;
-        using (var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false))
-        {
-            onResponse?.Invoke(response);
-            var envelope = await ReadEnvelopeAsync(response, ct).ConfigureAwait(false);
-            Trace?.Invoke($"{method} {path} -> {(int)response.StatusCode} {envelope.Type} ({(DateTime.UtcNow - started).TotalMilliseconds:F0} ms){(envelope.Type == "error" ? ": " + envelope.Error : "")}");
-            if (envelope.Type == "error" && throwOnError)
-            {
-                throw new IncusApiException(envelope.ErrorCode != 0 ? envelope.ErrorCode : (int)response.StatusCode, envelope.Error ?? "Unknown error");
-            }
-            return envelope;
-        }
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+        onResponse?.Invoke(response);
+        var envelope = await ReadEnvelopeAsync(response, ct).ConfigureAwait(false);
+        Trace?.Invoke($"{method} {path} -> {(int)response.StatusCode} {envelope.Type} ({(DateTime.UtcNow - started).TotalMilliseconds:F0} ms){(envelope.Type == "error" ? ": " + envelope.Error : "")}");
+        return new JsonAnswer((int)response.StatusCode, envelope);
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken ct)
+    /// <summary>The attempts at a streaming GET: the caller's request first, then copies of it (a request is sent only once).</summary>
+    private Func<CancellationToken, Task<HttpResponseMessage>> StreamingAttempts(HttpRequestMessage request, string display)
+    {
+        var attempts = 0;
+        return token => SendStreamingOnceAsync(++attempts == 1 ? request : CopyOf(request), display, token);
+    }
+
+    /// <summary>One attempt at a streaming request, up to its answer's headers, traced as <paramref name="display"/>.</summary>
+    private async Task<HttpResponseMessage> SendStreamingOnceAsync(HttpRequestMessage request, string display, CancellationToken ct)
+    {
+        var started = DateTime.UtcNow;
+        var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        Trace?.Invoke($"{display} -> {(int)response.StatusCode} ({(DateTime.UtcNow - started).TotalMilliseconds:F0} ms, streamed)");
+        return response;
+    }
+
+    /// <summary>A bodiless request as it was before it was sent: method, address, version and headers.</summary>
+    private static HttpRequestMessage CopyOf(HttpRequestMessage request)
+    {
+        var copy = new HttpRequestMessage(request.Method, request.RequestUri) { Version = request.Version, VersionPolicy = request.VersionPolicy };
+        foreach (var header in request.Headers) copy.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        return copy;
+    }
+
+    private bool IsTransient(Exception e) => TransientFaults.IsTransient(e, SocketPath);
+
+    /// <summary>Runs a send (with its retries) and turns a connection failure into the error that names the server.</summary>
+    private async Task<T> TranslatingConnectionErrors<T>(Func<Task<T>> send)
     {
         try
         {
-            return await _http.SendAsync(request, completion, ct).ConfigureAwait(false);
+            return await send().ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
@@ -243,4 +301,7 @@ internal sealed class IncusTransport(HttpMessageHandler handler, Uri baseAddress
             $"Cannot reach the Incus server at {Endpoint}: {e.InnerException?.Message ?? e.Message}",
             recommendedAction: "Check that incusd is running (incus admin waitready) and that INCUS_SOCKET points at its socket.", inner: e);
     }
+
+    /// <summary>One answer to a JSON request: the HTTP status (what the retries judge) and the envelope.</summary>
+    private readonly record struct JsonAnswer(int HttpStatus, IncusEnvelope Envelope);
 }

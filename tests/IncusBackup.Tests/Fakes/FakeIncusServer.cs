@@ -64,10 +64,12 @@ public sealed class FakeIncusServer : IDisposable
     }
 
     public static Task SendError(HttpListenerResponse response, int code, string message) =>
-        SendJson(response, code, new JsonObject
-        {
-            ["type"] = "error", ["status"] = "", ["status_code"] = 0, ["error_code"] = code, ["error"] = message, ["metadata"] = null,
-        });
+        SendJson(response, code, ErrorEnvelope(code, message));
+
+    private static JsonObject ErrorEnvelope(int code, string message) => new()
+    {
+        ["type"] = "error", ["status"] = "", ["status_code"] = 0, ["error_code"] = code, ["error"] = message, ["metadata"] = null,
+    };
 
     /// <summary>Answers 202 with an operation that is already finished successfully (wait returns at once).</summary>
     public async Task SendAsyncDone(HttpListenerResponse response, JsonObject? resources = null)
@@ -204,8 +206,9 @@ public sealed class FakeIncusServer : IDisposable
             var id = path.Split('/')[3];
             if (FinishedOperations.TryGetValue(id, out var op))
             {
+                // As the real /wait: a failed operation is an error envelope at HTTP 200 (docs/incus-api.md §0).
                 if (op["status_code"]!.GetValue<int>() == 400)
-                    await SendError(response, 500, op["err"]!.GetValue<string>());
+                    await SendJson(response, 200, ErrorEnvelope(500, op["err"]!.GetValue<string>()));
                 else
                     await SendSync(response, op.DeepClone());
             }

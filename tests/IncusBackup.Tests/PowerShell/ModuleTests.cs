@@ -56,7 +56,7 @@ public sealed class ModuleTests : IDisposable
             """);
         result.AssertNoErrors();
         Assert.Equal(["True", "1.5 KiB"], result.Output.Select(o => o.ToString()));
-        foreach (var engine in new[] { "IncusBackup.Core.dll", "YamlDotNet.dll", "ZstdSharp.dll" })
+        foreach (var engine in new[] { "IncusBackup.Core.dll", "YamlDotNet.dll", "ZstdSharp.dll", "Polly.Core.dll" })
         {
             Assert.True(File.Exists(RepositoryRoot.Combine("module", "IncusBackup", "bin", "engine", engine)), engine);
             Assert.False(File.Exists(RepositoryRoot.Combine("module", "IncusBackup", "bin", engine)), engine);

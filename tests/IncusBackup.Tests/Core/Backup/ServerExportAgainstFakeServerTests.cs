@@ -6,6 +6,7 @@ using IncusBackup.Errors;
 using IncusBackup.Incus;
 using IncusBackup.Repository;
 using IncusBackup.Repository.Directory;
+using IncusBackup.Tests.Core.Incus;
 using IncusBackup.Tests.Fakes;
 using Xunit;
 
@@ -194,7 +195,7 @@ public sealed class ExportAgainstFakeServerTests : IDisposable
             if (_server.Requests.Count(r => r.StartsWith("GET /1.0/operations/slow/wait", StringComparison.Ordinal)) < 3)
             {
                 await Task.Delay(200);
-                await FakeIncusServer.SendError(ctx.Response, 500, "context deadline exceeded");
+                await FakeReplies.SendErrorAtHttp200(ctx.Response, 500, "context deadline exceeded");
             }
             else
             {
@@ -217,7 +218,10 @@ public sealed class ExportAgainstFakeServerTests : IDisposable
 
     private async Task<BackupRecord> BackupAsync(RecordingReporter reporter, BackupOptions? options = null, CancellationToken ct = default)
     {
-        using var server = IncusConnection.Open(new IncusConnectionOptions { HttpAddress = _server.BaseAddress, WaitPollSeconds = 1 });
+        using var server = IncusConnection.Open(new IncusConnectionOptions
+        {
+            HttpAddress = _server.BaseAddress, WaitPollSeconds = 1, Retry = FakeReplies.ImmediateRetries,
+        });
         var repository = DirectoryRepository.OpenForWrite(_repoDir, "test");
         var engine = new BackupEngine(server, repository, "test") { DownloadRetryDelay = TimeSpan.FromMilliseconds(10) };
         var instance = System.Text.Json.JsonSerializer.Deserialize(FakeIncusServer.InstanceJson("c1").ToJsonString(), IncusJsonContext.Default.IncusInstance)!;

@@ -48,9 +48,12 @@ internal static class FakeReplies
         return await reader.ReadToEndAsync();
     }
 
-    /// <summary>A client of <paramref name="server"/> that polls operations every second.</summary>
+    /// <summary>The transport's retries, without the waits between them: a test that meets a 5xx does not sleep.</summary>
+    public static RetryPolicy ImmediateRetries { get; } = new() { FirstDelay = TimeSpan.Zero, UseJitter = false };
+
+    /// <summary>A client of <paramref name="server"/> that polls operations every second and retries at once.</summary>
     public static IIncusServer Connect(FakeIncusServer server) =>
-        IncusConnection.Open(new IncusConnectionOptions { HttpAddress = server.BaseAddress, WaitPollSeconds = 1 });
+        IncusConnection.Open(new IncusConnectionOptions { HttpAddress = server.BaseAddress, WaitPollSeconds = 1, Retry = ImmediateRetries });
 
     /// <summary>"METHOD path?query" as <see cref="FakeIncusServer.Requests"/> records it.</summary>
     public static bool Is(HttpListenerContext context, string method, string pathAndQuery) =>
