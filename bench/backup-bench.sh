@@ -287,7 +287,8 @@ write_report() {
         local c excl rss
         for c in "${CASES[@]}"; do
             excl='—'
-            if [[ ${CASE_CMD[$c]} == dotnet* && ${CASE_KIND[$c]} != startup && -n $startup ]]; then
+            # Only module rows (a fresh pwsh each) carry the start-up to subtract.
+            if [[ ${CASE_CMD[$c]} == pwsh* && ${CASE_KIND[$c]} != startup && -n $startup ]]; then
                 excl=$(awk -v a="$(col_stat "$c" 3 median)" -v b="$startup" 'BEGIN {printf "%.2f", a - b}')
             fi
             rss=$(awk -v k="$(col_stat "$c" 4 median)" 'BEGIN {printf "%.0f", k / 1024}')
