@@ -124,11 +124,11 @@ declare -A CASE_CMD=() CASE_COMP=() CASE_KIND=()
 
 # Peak apparent size of the server's backup directory for our instance, sampled every 0.05 s (writes $1).
 sample_server_disk() {
-    local out=$1 dir=$INCUS_DIR/backups/instances/${PROJECT}_$CT peak=0 s
-    echo 0 >"$out"
+    local peakfile=$1 dir=$INCUS_DIR/backups/instances/${PROJECT}_$CT peak=0 s
+    echo 0 >"$peakfile"
     while :; do
         s=$(du -sb "$dir" 2>/dev/null | cut -f1) || s=0
-        if ((${s:-0} > peak)); then peak=$s; echo "$peak" >"$out"; fi
+        if ((${s:-0} > peak)); then peak=$s; echo "$peak" >"$peakfile"; fi
         sleep 0.05
     done
 }
@@ -179,7 +179,7 @@ measure() {
     fi
     local wall rss user sys
     read -r wall rss user sys < <(tail -n 1 "$tfile")
-    local out_bytes= dir_bytes=
+    local out_bytes='' dir_bytes=''
     if [[ $kind == backup ]]; then
         out_bytes=$(find "$dir" -type f -printf '%s\n' | sort -n | tail -n 1)
         dir_bytes=$(find "$dir" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')
@@ -425,6 +425,7 @@ write_report() {
         echo "|---|---|"
         echo "| CPU | $(nproc) × $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)$(grep -qw sha_ni /proc/cpuinfo && echo ' (SHA extensions)') |"
         echo "| memory | $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) total, $(awk '/MemAvailable/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) available at the end |"
+        # shellcheck source=/dev/null  # the OS's own file, only for PRETTY_NAME
         echo "| kernel | $(uname -r) ($(. /etc/os-release 2>/dev/null; echo "${PRETTY_NAME:-unknown OS}")) |"
         if ((NEED_INCUS)); then
             echo "| Incus | client $(incus version | sed -n 's/^Client version: //p'), server $(incus version | sed -n 's/^Server version: //p'); pool \`$POOL\` driver $(incus storage show "$POOL" | sed -n 's/^driver: //p'); backups.compression_algorithm = ${SERVER_COMP_RAW:-(unset → gzip)} |"
