@@ -79,9 +79,22 @@ function Invoke-HelpExample {
     }
 }
 
+# The lines of output with the continuation lines of wrapped table cells (those that start with 20 blanks or more)
+# joined to the line they continue, without the break: a cell wraps anywhere, also inside a number or a version, so
+# only the joined text can be made comparable.
+function Join-WrappedLine {
+    param([Parameter(ValueFromPipeline)] [AllowEmptyString()] [string] $Line)
+    begin { $lines = [System.Collections.Generic.List[string]]::new() }
+    process {
+        if ($lines.Count -gt 0 -and $Line -match '^\s{20,}\S') { $lines[$lines.Count - 1] += $Line.TrimStart() }
+        else { $lines.Add($Line) }
+    }
+    end { $lines }
+}
+
 # A line of output with what changes from run to run made the same: the temporary repository shown as the folder the
-# help names, versions (timestamps), fingerprints, sizes, durations and byte counts, and runs of blanks (the widths of
-# columns that hold them).
+# help names, versions (timestamps), fingerprints, sizes, durations, byte counts, the names of Test-IncusBackup's
+# throwaway projects, and runs of blanks (the widths of columns that hold them).
 function ConvertTo-ComparableLine {
     param(
         [Parameter(ValueFromPipeline)] [AllowEmptyString()] [string] $Line,
@@ -91,10 +104,11 @@ function ConvertTo-ComparableLine {
         if ($Repository) { $Line = $Line.Replace($Repository, $script:HelpRepository) }
         $Line = $Line -replace '\d{8}T\d{6}Z', '<version>'
         $Line = $Line -replace '\b[0-9a-f]{12,64}(…|\.\.\.)?', '<fingerprint>'
-        $Line = $Line -replace '\b\d+(\.\d+)? (B|KiB|MiB|GiB|TiB)\b', '<size>'
-        $Line = $Line -replace '\b\d+([.,]\d+)? s\b', '<seconds>'
+        $Line = $Line -replace '\b\d+(\.\d+)? ?(B|KiB|MiB|GiB|TiB)\b', '<size>'
+        $Line = $Line -replace '\b\d+([.,]\d+)? ?s\b', '<seconds>'
         $Line = $Line -replace '\b\d+ bytes\b', '<n> bytes'
         $Line = $Line -replace '\b\d\d:\d\d\b', '<mm:ss>'
+        $Line = $Line -replace '\bibtest-[0-9a-f]{8}\b', 'ibtest-<id>'
         ($Line -replace '\s+', ' ').Trim()
     }
 }
@@ -188,4 +202,4 @@ function Remove-ExampleWorld {
     if (-not $KeepPool) { & incus storage delete $script:WorldPool *> $null }
 }
 
-Export-ModuleMember -Function Get-HelpExample, Invoke-HelpExample, ConvertTo-ComparableLine, Assert-WorldAbsent, New-ExampleWorld, Remove-ExampleWorld
+Export-ModuleMember -Function Get-HelpExample, Invoke-HelpExample, Join-WrappedLine, ConvertTo-ComparableLine, Assert-WorldAbsent, New-ExampleWorld, Remove-ExampleWorld

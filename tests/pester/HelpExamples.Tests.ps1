@@ -17,13 +17,15 @@
 # sizes and durations may differ from the help; everything else (headers, Action and Kind values, names, what-if
 # lines, prompts, the number of lines) must be as shown.
 #
-# The examples run in the order an operator's day has them (list, back up, then restore, the lost project last), one
-# It each, so that each finds what the ones before left: the order of $CmdletOrder below.
+# The examples run in the order an operator's day has them (list, back up, restore, the lost project, then test,
+# protect and prune the repository), one It each, so that each finds what the ones before left: the order of
+# $CmdletOrder below.
 BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot 'HelpExampleSupport.psm1') -Force
     $root = [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))
     $CmdletOrder = 'Get-IncusBackup', 'Backup-IncusInstance', 'Backup-IncusVolume', 'Backup-IncusImage', 'Backup-IncusConfig',
-        'Backup-IncusServer', 'Restore-IncusConfig', 'Restore-IncusImage', 'Restore-IncusVolume', 'Restore-IncusInstance', 'Restore-IncusServer'
+        'Backup-IncusServer', 'Restore-IncusConfig', 'Restore-IncusImage', 'Restore-IncusVolume', 'Restore-IncusInstance', 'Restore-IncusServer',
+        'Test-IncusBackup', 'Protect-IncusBackup', 'Unprotect-IncusBackup', 'Remove-IncusBackup'
     # The rebuild of the lost project comes after its preview.
     $NumberOrder = @{ 'Restore-IncusServer' = 2, 1, 3 }
     $Examples = foreach ($cmdlet in $CmdletOrder) {
@@ -67,6 +69,15 @@ BeforeAll {
         }
     }
     function Get-ProfileConfig([string] $Name) { (& incus query "/1.0/profiles/$($Name)?project=shop" | ConvertFrom-Json).config }
+    function Get-Backup { Get-IncusBackup -Target $script:T @args }
+    # Flips one byte in the middle of a backup's archive; flipping it again undoes it.
+    function Switch-ArchiveByte($Record) {
+        $path = Join-Path $Record.Location $Record.ArchiveName
+        $bytes = [IO.File]::ReadAllBytes($path)
+        $bytes[[int]($bytes.Length / 2)] = $bytes[[int]($bytes.Length / 2)] -bxor 1
+        [IO.File]::WriteAllBytes($path, $bytes)
+    }
+    function Get-IbtestProject { @(& incus project list --format csv -c n | Where-Object { $_ -like 'ibtest-*' }) }
 
     # What each example needs beyond the world, keyed "<Cmdlet> <Number>": Setup and Cleanup (run here, before and
     # after it), Replace (the volatile literals of its code and what they are in this run), Input (the answers to
@@ -176,6 +187,50 @@ BeforeAll {
             Unordered = $true
             Cleanup = { param($r) Remove-CreatedPool $r }
         }
+        'Test-IncusBackup 3'     = @{
+            Setup   = { $script:Damaged = Get-Backup web02 -Project shop -Latest; Switch-ArchiveByte $script:Damaged }
+            Cleanup = { Switch-ArchiveByte $script:Damaged }
+        }
+        'Test-IncusBackup 4'     = @{ Check = { param($r) $r.Output | Should -Be 'OK: the latest backup of every resource passed' } }
+        'Test-IncusBackup 1'     = @{ Unordered = $true }
+        'Test-IncusBackup 5'     = @{ Check = { Get-IbtestProject | Should -BeNullOrEmpty -Because 'the test restore leaves nothing behind' } }
+        'Test-IncusBackup 6'     = @{ Check = { Get-IbtestProject | Should -BeNullOrEmpty -Because 'a failed test restore leaves nothing behind either' } }
+        'Protect-IncusBackup 1'  = @{
+            Check = {
+                $script:Protected = Get-Backup db01 -Project shop -Latest
+                $script:Protected.Protected | Should -BeTrue
+                Test-Path (Join-Path $script:Protected.Location 'protected') | Should -BeTrue
+            }
+        }
+        'Unprotect-IncusBackup 1' = @{
+            Check = {
+                $listing = Get-Backup db01 -Project shop | Format-Table Version, Protected | Out-String
+                (Get-Backup db01 -Project shop -Version $script:Protected.Version).Protected | Should -BeTrue -Because "it was protected today ($($script:Protected.Version); $listing)"
+            }
+        }
+        'Unprotect-IncusBackup 2' = @{
+            Setup   = { Get-Backup db01 -Project shop -Version (Get-SeedVersion Instance db01) | Protect-IncusBackup }
+            Replace = { @{ '20261202T132605Z' = Get-SeedVersion Instance db01 } }
+            Check   = { Get-Backup db01 -Project shop -Version (Get-SeedVersion Instance db01) -ErrorAction SilentlyContinue | Should -BeNullOrEmpty }
+        }
+        'Remove-IncusBackup 1'   = @{ Check = { @(Get-Backup web01 -Project shop).Count | Should -Be 1 } }
+        'Remove-IncusBackup 2'   = @{
+            Setup = { $script:BeforePrune = @(Get-Backup) }
+            Check = {
+                # Every backup is from today: each resource keeps its newest and, as restic does while a rule has
+                # counts left, its oldest; db01's newest is also protected.
+                $kept = @(Get-Backup)
+                $key = { "$($_.Kind) $($_.Project)/$($_.Pool)/$($_.Name)" }
+                foreach ($resource in $script:BeforePrune | Group-Object $key) {
+                    $versions = @($resource.Group | Sort-Object Timestamp)
+                    $expected = @($versions[0].Version, $versions[-1].Version | Select-Object -Unique)
+                    @($kept | Where-Object { (& $key) -eq $resource.Name } | Sort-Object Timestamp).Version |
+                        Should -Be $expected -Because "$($resource.Name) keeps its oldest and newest backups"
+                }
+                @($kept | Where-Object Protected).Version | Should -Be $script:Protected.Version
+            }
+        }
+        'Remove-IncusBackup 3'   = @{ Check = { Get-Backup web03 -Project shop -ErrorAction SilentlyContinue | Should -BeNullOrEmpty } }
     }
 }
 
@@ -192,10 +247,7 @@ Describe 'The examples in the help' {
         foreach ($cmdlet in $manifest.CmdletsToExport) {
             @(Get-HelpExample (Join-Path (Get-RepositoryRoot) "help/$cmdlet.md")).Count | Should -BeGreaterOrEqual 2 -Because "$cmdlet needs examples"
         }
-        # The lifecycle cmdlets came after this world was staged: their examples (copied from real runs) do not run
-        # here yet. Any other cmdlet must; this list only shrinks.
-        $notYet = 'Protect-IncusBackup', 'Remove-IncusBackup', 'Test-IncusBackup', 'Unprotect-IncusBackup'
-        @($Covered + $notYet | Sort-Object) | Should -Be @($manifest.CmdletsToExport | Sort-Object) -Because 'every cmdlet''s examples run here'
+        @($Covered | Sort-Object) | Should -Be @($manifest.CmdletsToExport | Sort-Object) -Because 'every cmdlet''s examples run here'
     }
 
     It '<Cmdlet> example <Number>: <Title>' -ForEach $Examples {
@@ -222,8 +274,8 @@ Describe 'The examples in the help' {
                 $output = @($output -notmatch $script:ForeignPool) -replace '\(\d+ to create, \d+ to update, \d+ unchanged', '(<n> to create, <n> to update, <n> unchanged'
                 $expected = @($expected) -replace '\(\d+ to create, \d+ to update, \d+ unchanged', '(<n> to create, <n> to update, <n> unchanged'
             }
-            $actual = @($output | ConvertTo-ComparableLine -Repository $script:T)
-            $expected = @($expected | ConvertTo-ComparableLine)
+            $actual = @($output | Join-WrappedLine | ConvertTo-ComparableLine -Repository $script:T)
+            $expected = @($expected | Join-WrappedLine | ConvertTo-ComparableLine)
             if ($stage.Unordered) {
                 $actual = @($actual | Select-Object -First 2) + @($actual | Select-Object -Skip 2 | Sort-Object)
                 $expected = @($expected | Select-Object -First 2) + @($expected | Select-Object -Skip 2 | Sort-Object)

@@ -48,7 +48,9 @@ internal static class ManifestCheck
                 Problem(e.Message.TrimEnd('.'));
             }
         }
-        return problems.Result($"schema {manifest.SchemaVersion}, {backup}, {manifest.Files.Count} file{(manifest.Files.Count == 1 ? "" : "s")}; sits where it belongs");
+        // The identity is the folder's, already on the result; saying it again would only make the line longer.
+        return problems.Result($"schema {manifest.SchemaVersion}, {manifest.Files.Count} file{(manifest.Files.Count == 1 ? "" : "s")}; "
+            + $"kind, project, {(backup.Kind == BackupKind.Volume ? "pool, " : "")}name and version match its folder");
     }
 
     private static void CheckFiles(BackupManifest manifest, Action<string> problem)
