@@ -33,8 +33,26 @@ public abstract class RepositoryCmdlet : IncusCmdlet
 
     protected IBackupRepository OpenRepositoryForWrite(RepositoryTarget target) => Terminating(() => RepositoryFactory.OpenForWrite(target, ToolVersion));
 
-    /// <summary>Holds the repository for a backup run (shared with other runs; a prune waits); RepositoryLocked stops the cmdlet.</summary>
-    protected IDisposable HoldShared(IBackupRepository repository) => Terminating(() => repository.Lock(RepositoryLockMode.Shared));
+    /// <summary>How long a backup or restore waits for a maintenance run (a prune) that holds the repository alone.</summary>
+    private static readonly TimeSpan SharedLockWait = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Holds the repository for a backup run (shared with other runs; a prune waits for them). A nightly backup that
+    /// starts while a prune runs waits for it (prunes take seconds) instead of failing; RepositoryLocked stops the
+    /// cmdlet only after <see cref="SharedLockWait"/>.
+    /// </summary>
+    protected IDisposable HoldShared(IBackupRepository repository)
+    {
+        try
+        {
+            return repository.Lock(RepositoryLockMode.Shared);
+        }
+        catch (IncusBackupException e) when (e.ErrorId == ErrorIds.RepositoryLocked)
+        {
+            WriteVerbose($"{repository.Target} is held by a maintenance run; waiting up to {SharedLockWait.TotalMinutes:0} minutes for it to finish.");
+            return AwaitOrStop(ct => repository.LockAsync(RepositoryLockMode.Shared, SharedLockWait, ct));
+        }
+    }
 
     private readonly Dictionary<string, IBackupRepository?> _recordRepositories = new(StringComparer.Ordinal);
 
