@@ -1,7 +1,8 @@
-# A backup run killed (SIGKILL) while it holds a running instance frozen, against the real server: the instance stays
-# frozen (nothing in the dead process can thaw it), and the next backup run thaws it, says so, removes the server-side
-# backup the dead run left, and backs the instance up. Nothing of the killed run is listed in the repository.
-# The freeze journal lives under a temporary XDG_STATE_HOME, so that the test sees only its own runs.
+# A backup run killed (SIGKILL) against the real server, at two points. While it holds a running instance frozen: the
+# instance stays frozen (nothing in the dead process can thaw it), and the next backup run thaws it, says so, removes
+# the server-side backup the dead run left, and backs the instance up. In the middle of the download: the half-written
+# archive is never listed, and the next run removes it and the server-side backup. Nothing of a killed run is listed
+# in the repository. The freeze journal lives under a temporary XDG_STATE_HOME, so that the test sees only its own runs.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
     Import-BuiltModule
@@ -16,6 +17,29 @@ BeforeAll {
     # Random bytes, so that gzip keeps the server busy (and the instance frozen) for seconds.
     Invoke-Incus exec big --project $script:P '--' sh -c 'head -c 209715200 /dev/urandom > /root/big; sync' | Out-Null
     $script:Sum = Invoke-Incus exec big --project $script:P '--' sha256sum /root/big
+
+    # Starts Backup-IncusInstance of big in a pwsh of its own, as a timer does; the caller kills it.
+    function Start-BackupRun([string] $Compression) {
+        $script = Join-Path $script:State 'backup.ps1'
+        Set-Content -LiteralPath $script -Value @"
+`$env:XDG_STATE_HOME = '$($script:State)'
+Import-Module '$(Join-Path (Get-RepositoryRoot) 'module/IncusBackup')'
+Backup-IncusInstance -Name big -Project $($script:P) -Target '$($script:T)' -Compression $Compression
+"@
+        $pwsh = @(Get-PwshCommand)
+        $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
+        foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $script)) { $start.ArgumentList.Add($argument) }
+        $start.UseShellExecute = $false
+        $start.RedirectStandardOutput = $true
+        [System.Diagnostics.Process]::Start($start)
+    }
+
+    # The next run, with the test's freeze journal.
+    function Invoke-NextBackup {
+        $env:XDG_STATE_HOME = $script:State
+        try { Backup-IncusInstance -Name big -Project $script:P -Target $script:T -Compression none @args }
+        finally { $env:XDG_STATE_HOME = $script:SavedState }
+    }
 }
 
 AfterAll {
@@ -27,18 +51,7 @@ AfterAll {
 
 Describe 'A backup run killed during the freeze' {
     It 'leaves the instance frozen, and the next run thaws it, cleans up and backs it up' -Skip:$script:NoIncus {
-        $script = Join-Path $script:State 'backup.ps1'
-        Set-Content -LiteralPath $script -Value @"
-`$env:XDG_STATE_HOME = '$($script:State)'
-Import-Module '$(Join-Path (Get-RepositoryRoot) 'module/IncusBackup')'
-Backup-IncusInstance -Name big -Project $($script:P) -Target '$($script:T)' -Compression gzip
-"@
-        $pwsh = @(Get-PwshCommand)
-        $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
-        foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $script)) { $start.ArgumentList.Add($argument) }
-        $start.UseShellExecute = $false
-        $start.RedirectStandardOutput = $true
-        $process = [System.Diagnostics.Process]::Start($start)
+        $process = Start-BackupRun gzip
         try {
             $deadline = [DateTime]::UtcNow.AddSeconds(90)
             while ((Invoke-Incus list big --project $script:P -c s -f csv) -ne 'FROZEN') {
@@ -54,11 +67,8 @@ Backup-IncusInstance -Name big -Project $($script:P) -Target '$($script:T)' -Com
         @(Get-ChildItem -LiteralPath (Join-Path $script:State 'incus-backup/frozen') -Filter *.json).Count | Should -Be 1 -Because 'the freeze was written down before it happened'
         @(Get-IncusBackup -Target $script:T -WarningAction SilentlyContinue).Count | Should -Be 0
 
-        $env:XDG_STATE_HOME = $script:State
-        try {
-            $record = Backup-IncusInstance -Name big -Project $script:P -Target $script:T -Compression none -WarningVariable warnings -WarningAction SilentlyContinue
-        }
-        finally { $env:XDG_STATE_HOME = $script:SavedState }
+        $record = Invoke-NextBackup -WarningVariable script:warnings -WarningAction SilentlyContinue
+        $warnings = $script:warnings
 
         "$warnings" | Should -BeLike "Thawed $($script:P)/big: a backup run (pid *) froze it at * and was stopped before it could thaw it."
         (Invoke-Incus list big --project $script:P -c s -f csv) | Should -Be 'RUNNING'
@@ -68,5 +78,34 @@ Backup-IncusInstance -Name big -Project $($script:P) -Target '$($script:T)' -Com
         @(Get-ChildItem -LiteralPath (Join-Path $script:State 'incus-backup/frozen') -Filter *.json).Count | Should -Be 0
         (Invoke-Incus query "/1.0/instances/big/backups?project=$($script:P)" | ConvertFrom-Json).Count | Should -Be 0 -Because 'the dead run''s server-side backup is removed'
         Invoke-Incus exec big --project $script:P '--' sha256sum /root/big | Should -Be $script:Sum
+    }
+}
+
+Describe 'A backup run killed in the middle of the download' {
+    It 'leaves nothing listed, and the next run removes the partial archive and the server-side backup' -Skip:$script:NoIncus {
+        $before = @(Get-IncusBackup -Target $script:T).Count
+        $process = Start-BackupRun none
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(90)
+            # Killed once a good part of the 200 MiB has arrived, well before the end.
+            while (-not (Get-ChildItem -Recurse -File -LiteralPath (Join-Path $script:T '.incomplete') -ErrorAction SilentlyContinue | Where-Object Length -gt 16MB)) {
+                if ($process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw 'The backup run never got far into its download.' }
+                Start-Sleep -Milliseconds 50
+            }
+            & kill -9 $process.Id
+            $process.WaitForExit()
+        }
+        finally { $process.Dispose() }
+
+        @(Get-ChildItem -Recurse -File -LiteralPath (Join-Path $script:T '.incomplete')).Count | Should -BeGreaterThan 0 -Because 'the dead run left its partial archive'
+        @(Get-IncusBackup -Target $script:T).Count | Should -Be $before -Because 'a partial backup is never listed'
+        (Invoke-Incus query "/1.0/instances/big/backups?project=$($script:P)" | ConvertFrom-Json).Count | Should -Be 1 -Because 'the server-side backup is still there'
+        (Invoke-Incus list big --project $script:P -c s -f csv) | Should -Be 'RUNNING' -Because 'the freeze ended before the download'
+
+        $record = Invoke-NextBackup
+        @(Get-IncusBackup -Target $script:T).Count | Should -Be ($before + 1)
+        @(Get-ChildItem -LiteralPath (Join-Path $script:T '.incomplete') -ErrorAction SilentlyContinue).Count | Should -Be 0
+        (Invoke-Incus query "/1.0/instances/big/backups?project=$($script:P)" | ConvertFrom-Json).Count | Should -Be 0 -Because 'the dead run''s server-side backup is removed'
+        (Test-IncusBackup -InputObject $record).Status | Should -Be 'Passed'
     }
 }
