@@ -105,7 +105,14 @@ public abstract class RestoreCmdlet : RepositoryCmdlet
                     string.Join(", ", query.Names), "List what is there with Get-IncusBackup."));
                 continue;
             }
-            _backups.AddRange(found.Select(b => (_target, b)));
+            var ambiguous = query.AmbiguousPrefixes(found).ToList();
+            foreach (var (prefix, matches) in ambiguous)
+            {
+                WriteError(new IncusBackupException(ErrorIds.AmbiguousFingerprint, ErrorKind.InvalidArgument,
+                    $"The fingerprint prefix '{prefix}' matches backups of {matches.Count} images: {string.Join(", ", matches.Select(m => m[..Math.Min(12, m.Length)]))}.",
+                    prefix, "Give more of the fingerprint (Get-IncusBackup -Kind Image lists them)."));
+            }
+            if (ambiguous.Count == 0) _backups.AddRange(found.Select(b => (_target, b)));
         }
     }
 

@@ -219,4 +219,25 @@ public sealed class ImageSelectionTests
         Assert.Empty(Found(new BackupQuery { Names = ["we"], NamePrefix = true }, backups));
         Assert.Empty(Found(new BackupQuery { Names = ["aa"] }, backups));
     }
+
+    [Fact]
+    public void AmbiguousPrefixes_APrefixTwoImagesShare_NamesBoth_AWholeNameAnAliasOrAWildcardIsNotAmbiguous()
+    {
+        BackupRecord[] backups = [ImageBackup("aa11", "web"), ImageBackup("aa22", "aa"), ImageBackup("ab33", "db"), ImageBackup("ab44")];
+
+        (string, string[])[] Ambiguous(params string[] names)
+        {
+            var query = new BackupQuery { Names = names, NamePrefix = true };
+            return [.. query.AmbiguousPrefixes([.. query.Apply(backups)]).Select(a => (a.Prefix, a.Matches.Select(m => m[..4]).ToArray()))];
+        }
+
+        Assert.Equal([("ab", new[] { "ab33", "ab44" })], Ambiguous("ab"));
+        Assert.Equal([("a", new[] { "aa11", "aa22", "ab33", "ab44" })], Ambiguous("a"));
+        Assert.Empty(Ambiguous("aa"));      // the alias "aa" names one image whole, and only that one is found
+        Assert.Equal(["aa22"], Found(new BackupQuery { Names = ["aa"], NamePrefix = true }, backups));
+        Assert.Empty(Ambiguous("ab3"));
+        Assert.Empty(Ambiguous("ab*"));     // a wildcard asks for every match
+        Assert.Empty(Ambiguous(Fp("ab44")));
+        Assert.Empty(new BackupQuery { Names = ["ab"] }.AmbiguousPrefixes([.. backups]));
+    }
 }
