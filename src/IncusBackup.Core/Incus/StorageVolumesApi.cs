@@ -21,6 +21,12 @@ public interface IStorageVolumesApi
     /// <summary>Creates an empty custom volume ("filesystem" or "block").</summary>
     Task CreateCustomAsync(string project, string pool, string name, string contentType, CancellationToken ct);
 
+    /// <summary>
+    /// Starts copying the custom volume <paramref name="source"/> (snapshots included) to a new one in the same pool
+    /// and project, with exactly <paramref name="config"/>; returns the operation. Not cancellable once sent.
+    /// </summary>
+    Task<string> StartCopyAsync(string project, string pool, string source, string name, IReadOnlyDictionary<string, string> config, CancellationToken ct);
+
     IServerBackups Backups(string project, string pool, string name);
 
     /// <summary>Uploads a backup to create a custom volume from it in <paramref name="pool"/>; returns the import operation.</summary>
@@ -52,6 +58,11 @@ internal sealed class StorageVolumesApi(IncusTransport transport) : IStorageVolu
     public Task CreateCustomAsync(string project, string pool, string name, string contentType, CancellationToken ct) =>
         transport.SendObjectAsync(HttpMethod.Post, IncusPath.Scoped($"/1.0/storage-pools/{IncusPath.Esc(pool)}/volumes/custom", project),
             new System.Text.Json.Nodes.JsonObject { ["name"] = name, ["type"] = "custom", ["content_type"] = contentType }, null, ct);
+
+    public Task<string> StartCopyAsync(string project, string pool, string source, string name, IReadOnlyDictionary<string, string> config, CancellationToken ct) =>
+        transport.StartUncancellableAsync(HttpMethod.Post, IncusPath.Scoped($"/1.0/storage-pools/{IncusPath.Esc(pool)}/volumes/custom", project),
+            new VolumeCopyRequest { Name = name, Source = new CopySource { Name = source, Pool = pool, VolumeOnly = false }, Config = new(config) },
+            IncusJsonContext.Default.VolumeCopyRequest, ct);
 
     public IServerBackups Backups(string project, string pool, string name) =>
         new ServerBackupsApi<VolumeBackupRequest>(transport,

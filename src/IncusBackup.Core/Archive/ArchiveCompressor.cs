@@ -1,0 +1,42 @@
+using System.IO.Compression;
+using ZstdSharp;
+
+namespace IncusBackup.Archive;
+
+/// <summary>
+/// Compresses a tar on the client, for archives the client rewrites before storing them (a Snapshot-mode export).
+/// Only what .NET and ZstdSharp do in-process; the other algorithms Incus knows need the server's binaries.
+/// </summary>
+internal static class ArchiveCompressor
+{
+    /// <summary>zstd's and gzip's own default levels, as the server's "zstd" and "gzip" use them.</summary>
+    private const int ZstdLevel = 3;
+
+    public static bool CanCompress(string compression) => compression is "zstd" or "gzip" or "none";
+
+    /// <summary>A stream that compresses into <paramref name="destination"/> (left open); dispose it to finish the compressed stream.</summary>
+    public static Stream Open(Stream destination, string compression) => compression switch
+    {
+        "zstd" => new CompressionStream(destination, ZstdLevel, leaveOpen: true),
+        "gzip" => new GZipStream(destination, CompressionLevel.Optimal, leaveOpen: true),
+        "none" => new NonClosingStream(destination),
+        _ => throw new ArgumentOutOfRangeException(nameof(compression), compression, "Only zstd, gzip and none are compressed on the client."),
+    };
+
+    /// <summary>Passes writes through and leaves the destination open when disposed.</summary>
+    private sealed class NonClosingStream(Stream inner) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => inner.WriteAsync(buffer, cancellationToken);
+    }
+}
