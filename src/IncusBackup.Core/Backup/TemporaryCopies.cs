@@ -27,6 +27,9 @@ internal static class TemporaryCopies
     public static IReadOnlyDictionary<string, string> Marker(string original) =>
         new Dictionary<string, string> { [TemporaryOfKey] = original, [OwnerKey] = RunOwner.Current };
 
+    /// <summary>A temporary copy of some backup run (this one's or another's): never itself a thing to back up.</summary>
+    public static bool IsCopy(IReadOnlyDictionary<string, string> config) => config.ContainsKey(TemporaryOfKey);
+
     public static bool IsLeftover(string name, IReadOnlyDictionary<string, string> config) =>
         name.StartsWith(Prefix, StringComparison.Ordinal)
         && config.ContainsKey(TemporaryOfKey)

@@ -189,4 +189,20 @@ public sealed class SnapshotConsistencyTests : IDisposable
         Assert.NotNull(_incus.FindInstance("p", lookalike.Name));
         Assert.Contains(_reporter.Warnings, w => w.StartsWith($"Removed instance {dead.Name}, a temporary copy of a1", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task TemporaryCopies_AreNeverSelectedForBackup()
+    {
+        AddRunning();
+        _incus.AddInstance("p", "incusbackup-1-abcdef01").Config = new() { [TemporaryCopies.TemporaryOfKey] = "a1" };
+        _incus.AddVolume("p", "fast", "data");
+        _incus.AddVolume("p", "fast", "incusbackup-1-abcdef02").Config = new() { [TemporaryCopies.TemporaryOfKey] = "data" };
+        var selector = new ResourceSelector(_incus);
+
+        var instances = await selector.SelectInstancesAsync([], "p", None);
+        var volumes = await selector.SelectVolumesAsync([], null, "p", None);
+
+        Assert.Equal(["a1"], instances.Targets.Select(t => t.Name));
+        Assert.Equal(["data"], volumes.Targets.Select(t => t.Name));
+    }
 }
