@@ -5,15 +5,18 @@ using ZstdSharp.Unsafe;
 namespace IncusBackup.Archive;
 
 /// <summary>
-/// Compresses a tar on the client, for archives the client rewrites before storing them (a Snapshot-mode export).
-/// Only what .NET and ZstdSharp do in-process; the other algorithms Incus knows need the server's binaries.
+/// Compresses a tar on the client, for archives the client rewrites before storing them (a Snapshot-mode export):
+/// zstd, gzip and none in-process; bzip2, lz4, lzma and xz through the same program the server would run.
 /// </summary>
 internal static class ArchiveCompressor
 {
     /// <summary>zstd's and gzip's own default levels, as the server's "zstd" and "gzip" use them.</summary>
     private const int ZstdLevel = 3;
 
-    public static bool CanCompress(string compression) => compression is "zstd" or "gzip" or "none";
+    /// <summary>Algorithms written by a program of the same name, as Incus runs them ("xz -c").</summary>
+    private static readonly HashSet<string> ExternalTools = ["bzip2", "lz4", "lzma", "xz"];
+
+    public static bool CanCompress(string compression) => compression is "zstd" or "gzip" or "none" || ExternalTools.Contains(compression);
 
     /// <summary>A stream that compresses into <paramref name="destination"/> (left open); dispose it to finish the compressed stream.</summary>
     public static Stream Open(Stream destination, string compression) => compression switch
@@ -21,7 +24,8 @@ internal static class ArchiveCompressor
         "zstd" => ZstdOnEveryCore(destination),
         "gzip" => new GZipStream(destination, CompressionLevel.Optimal, leaveOpen: true),
         "none" => new NonClosingStream(destination),
-        _ => throw new ArgumentOutOfRangeException(nameof(compression), compression, "Only zstd, gzip and none are compressed on the client."),
+        _ when ExternalTools.Contains(compression) => ExternalCompressionStream.Start(compression, destination),
+        _ => throw new ArgumentOutOfRangeException(nameof(compression), compression, "Not an algorithm Incus backups use."),
     };
 
     /// <summary>As "zstd -T0" does: one worker per core, so the client is not the slow end of the export.</summary>

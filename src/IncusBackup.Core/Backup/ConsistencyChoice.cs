@@ -30,7 +30,7 @@ internal sealed record ConsistencyChoice(ConsistencyMode Mode, string Reason)
         string pool = source.RecordedPool ?? "";
         if (SourceCopiers.For(server, source) is null) obstacle = "this kind cannot be copied";
         else if (options.Optimized) obstacle = "an optimized export cannot be given back the original's name";
-        else if (!ArchiveCompressor.CanCompress(compression)) obstacle = $"{compression} is compressed only by the server (Snapshot mode writes zstd, gzip or none)";
+        else if (!ArchiveCompressor.CanCompress(compression)) obstacle = $"{compression} cannot be written by the client, which renames the archive";
         else if (await server.StoragePools.TryGetAsync(pool, ct).ConfigureAwait(false) is not { } found) obstacle = $"pool {pool} was not found";
         else if (!IsCopyOnWrite(found)) obstacle = $"pool {pool} ({found.Driver}) copies every byte, so a copy is no point in time";
         else return new(ConsistencyMode.Snapshot, $"pool {pool} ({found.Driver}) copies are copy-on-write");
