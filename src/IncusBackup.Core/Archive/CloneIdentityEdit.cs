@@ -13,7 +13,11 @@ internal sealed record CloneIdentity(
     IReadOnlyDictionary<string, string> Config,
     IReadOnlyDictionary<string, string>? ExpandedConfig,
     bool? Ephemeral,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>An instance's root volume: its config and creation time (a copy's are its own).</summary>
+    public (IReadOnlyDictionary<string, string> Config, DateTimeOffset CreatedAt)? RootVolume { get; init; }
+}
 
 /// <summary>
 /// Turns the export of a temporary copy (Snapshot consistency) back into the export of its original: index.yaml and
@@ -48,7 +52,15 @@ internal sealed class CloneIdentityEdit(CloneIdentity original) : IArchiveEdit
         if (BackupYaml.Mapping(objects, "container") is { } instance)
         {
             SetIdentity(instance, changes, entryPath);
-            if (BackupYaml.Mapping(objects, "volume") is { } rootVolume) Rename(rootVolume, changes, entryPath);
+            if (BackupYaml.Mapping(objects, "volume") is { } rootVolume)
+            {
+                Rename(rootVolume, changes, entryPath);
+                if (original.RootVolume is { } own)
+                {
+                    rootVolume.Children[new YamlScalarNode("config")] = MapOf(own.Config);
+                    SetScalar(rootVolume, "created_at", Timestamp(own.CreatedAt));
+                }
+            }
         }
         else if (BackupYaml.Mapping(objects, "volume") is { } volume)
         {
@@ -60,7 +72,7 @@ internal sealed class CloneIdentityEdit(CloneIdentity original) : IArchiveEdit
     {
         Rename(node, changes, entryPath);
         SetScalar(node, "description", original.Description ?? "");
-        SetScalar(node, "created_at", original.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture));
+        SetScalar(node, "created_at", Timestamp(original.CreatedAt));
         node.Children[new YamlScalarNode("config")] = MapOf(original.Config);
         if (original.ExpandedConfig is not null && node.Children.ContainsKey("expanded_config"))
             node.Children[new YamlScalarNode("expanded_config")] = MapOf(original.ExpandedConfig);
@@ -68,6 +80,9 @@ internal sealed class CloneIdentityEdit(CloneIdentity original) : IArchiveEdit
             node.Children[new YamlScalarNode("ephemeral")] = new YamlScalarNode(ephemeral ? "true" : "false");
         changes.Add($"{entryPath}: identity of {original.Name} (config, created_at, description)");
     }
+
+    private static string Timestamp(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
 
     private void Rename(YamlMappingNode node, ChangeList changes, string entryPath)
     {

@@ -23,7 +23,13 @@ internal sealed class InstanceCopier(IIncusServer server, IncusInstance original
     public async Task<CloneIdentity> ReadIdentityAsync(CancellationToken ct)
     {
         var now = await server.Instances.TryGetAsync(original.Project, original.Name, ct).ConfigureAwait(false) ?? original;
-        return new CloneIdentity(now.Name, now.Description, now.Config, now.ExpandedConfig, now.Ephemeral, now.CreatedAt);
+        var rootVolume = now.RootPool is { } pool
+            ? await server.StorageVolumes.TryGetInstanceVolumeAsync(now.Project, pool, now.Type, now.Name, ct).ConfigureAwait(false)
+            : null;
+        return new CloneIdentity(now.Name, now.Description, now.Config, now.ExpandedConfig, now.Ephemeral, now.CreatedAt)
+        {
+            RootVolume = rootVolume is null ? null : (rootVolume.Config, rootVolume.CreatedAt),
+        };
     }
 
     public Task<string> StartCopyAsync(string name, IReadOnlyDictionary<string, string> marker, CancellationToken ct) =>

@@ -9,6 +9,9 @@ public interface IStorageVolumesApi
 
     Task<StorageVolume?> TryGetCustomAsync(string project, string pool, string name, CancellationToken ct);
 
+    /// <summary>The volume of an instance (<paramref name="type"/> "container" or "virtual-machine"), or null.</summary>
+    Task<StorageVolume?> TryGetInstanceVolumeAsync(string project, string pool, string type, string name, CancellationToken ct);
+
     /// <summary>Snapshot names (without the "vol/" prefix), oldest first.</summary>
     Task<List<string>> ListSnapshotNamesAsync(string project, string pool, string name, CancellationToken ct);
 
@@ -41,6 +44,10 @@ internal sealed class StorageVolumesApi(IncusTransport transport) : IStorageVolu
 
     public Task<StorageVolume?> TryGetCustomAsync(string project, string pool, string name, CancellationToken ct) =>
         transport.TryGetAsync(IncusPath.Volume(project, pool, name), IncusJsonContext.Default.StorageVolume, ct);
+
+    public Task<StorageVolume?> TryGetInstanceVolumeAsync(string project, string pool, string type, string name, CancellationToken ct) =>
+        transport.TryGetAsync(IncusPath.Scoped($"/1.0/storage-pools/{IncusPath.Esc(pool)}/volumes/{IncusPath.Esc(type)}/{IncusPath.Esc(name)}", project),
+            IncusJsonContext.Default.StorageVolume, ct);
 
     public async Task<List<string>> ListSnapshotNamesAsync(string project, string pool, string name, CancellationToken ct) =>
         (await transport.GetAsync(IncusPath.Volume(project, pool, name, "/snapshots?recursion=1"), IncusJsonContext.Default.ListStorageVolume, ct).ConfigureAwait(false))

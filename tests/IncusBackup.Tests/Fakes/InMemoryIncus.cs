@@ -396,6 +396,12 @@ internal sealed class InMemoryIncus : IIncusServer
         public Task<List<string>> ListSnapshotNamesAsync(string project, string pool, string name, CancellationToken ct) =>
             Task.FromResult(server.Snapshots.GetValueOrDefault($"{project}/{pool}/{name}", []).ToList());
 
+        /// <summary>An instance's volume: its config is empty, its creation time the instance's.</summary>
+        public Task<StorageVolume?> TryGetInstanceVolumeAsync(string project, string pool, string type, string name, CancellationToken ct) =>
+            Task.FromResult(server.FindInstance(project, name) is { } instance && instance.RootPool == pool
+                ? new StorageVolume { Name = name, Type = type, Project = project, CreatedAt = instance.CreatedAt }
+                : null);
+
         public Task<VolumeStateInfo?> TryGetStateAsync(string project, string pool, string name, CancellationToken ct) =>
             Task.FromResult<VolumeStateInfo?>(new VolumeStateInfo { Usage = new VolumeUsage { Used = 5 << 20 } });
 

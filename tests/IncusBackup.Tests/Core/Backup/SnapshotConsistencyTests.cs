@@ -47,6 +47,7 @@ public sealed class SnapshotConsistencyTests : IDisposable
         var instance = _incus.AddInstance("p", "a1", InstanceStatus.Running, pool);
         instance.Config = new() { ["volatile.eth0.hwaddr"] = OriginalMac, ["image.os"] = "busybox" };
         instance.ExpandedConfig = new(instance.Config);
+        instance.CreatedAt = new DateTimeOffset(2026, 11, 20, 10, 0, 0, TimeSpan.Zero);
         _incus.ExportContent["p/a1"] = TestArchives.Container();
         _incus.Snapshots["p/a1"] = ["s1"];
         return instance;
@@ -99,6 +100,10 @@ public sealed class SnapshotConsistencyTests : IDisposable
             Assert.DoesNotContain("user.incusbackup", yaml, StringComparison.Ordinal);
         }
         Assert.Equal(["s1"], BackupIndex.Parse(StoredYaml(record, "backup/index.yaml")).Snapshots);
+        // The instance and its root volume were created when the original was, not when the copy was.
+        var backupYaml = StoredYaml(record, "backup/container/backup.yaml");
+        var volume = backupYaml[backupYaml.IndexOf("\nvolume:", StringComparison.Ordinal)..];
+        Assert.Contains("created_at: \"2026-11-20T10:00:00Z\"", volume, StringComparison.Ordinal);
     }
 
     [Theory]
