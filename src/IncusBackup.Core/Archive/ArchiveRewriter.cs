@@ -18,17 +18,23 @@ public static partial class ArchiveRewriter
     /// <summary>Rewrites <paramref name="source"/> into an uncompressed tar on <paramref name="destination"/>. Neither stream is closed.</summary>
     /// <exception cref="InvalidDataException">Not a tarball, first entry not index.yaml, corrupt data or YAML.</exception>
     /// <exception cref="IOException">An external decompressor (xz, bzip2, lzma, lz4) is missing or failed.</exception>
-    public static async Task<RewriteSummary> RewriteAsync(Stream source, Stream destination, RestoreMapping mapping, CancellationToken ct = default)
+    public static Task<RewriteSummary> RewriteAsync(Stream source, Stream destination, RestoreMapping mapping, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(mapping);
+        return RewriteAsync(source, destination, new MappingEdit(mapping), ct);
+    }
+
+    /// <summary>Rewrites <paramref name="source"/> into an uncompressed tar with any <see cref="IArchiveEdit"/>. Neither stream is closed.</summary>
+    internal static async Task<RewriteSummary> RewriteAsync(Stream source, Stream destination, IArchiveEdit edit, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
-        ArgumentNullException.ThrowIfNull(mapping);
         var (tar, compression) = await ArchiveCompression.OpenTarAsync(source, ct).ConfigureAwait(false);
         await using (tar.ConfigureAwait(false))
         {
             try
             {
-                var pass = new RewritePass(new RawTarReader(tar), new RawTarWriter(destination), mapping);
+                var pass = new RewritePass(new RawTarReader(tar), new RawTarWriter(destination), edit);
                 return await pass.RunAsync(compression, ct).ConfigureAwait(false);
             }
             catch (ZstdException ex)
@@ -42,7 +48,7 @@ public static partial class ArchiveRewriter
     [GeneratedRegex("^backup/(container|virtual-machine|(snapshots|virtual-machine-snapshots)/[^/]+)/backup\\.yaml$")]
     private static partial Regex InstanceConfigPath();
 
-    private sealed class RewritePass(RawTarReader reader, RawTarWriter writer, RestoreMapping mapping)
+    private sealed class RewritePass(RawTarReader reader, RawTarWriter writer, IArchiveEdit edit)
     {
         private readonly ChangeList _changes = new();
         private readonly List<string> _rewritten = [];
@@ -52,9 +58,9 @@ public static partial class ArchiveRewriter
         public async Task<RewriteSummary> RunAsync(CompressionKind compression, CancellationToken ct)
         {
             var (index, indexEntry, indexData) = await BackupIndex.ReadFirstEntryAsync(reader, ct).ConfigureAwait(false);
-            if (index.Optimized && mapping.ChangesAnything)
+            if (index.Optimized && edit.ChangesAnything)
                 _warnings.Add("This is an optimized backup: its backup.yaml is inside the storage driver stream and cannot be rewritten; only index.yaml was changed.");
-            await WriteYamlEntryAsync(indexEntry, indexData, BackupYamlRewriter.RewriteIndex(index.RawYaml, mapping, _changes), ct).ConfigureAwait(false);
+            await WriteYamlEntryAsync(indexEntry, indexData, edit.EditIndex(index.RawYaml, _changes), ct).ConfigureAwait(false);
 
             while (await reader.ReadNextAsync(ct).ConfigureAwait(false) is { } entry)
             {
@@ -83,7 +89,7 @@ public static partial class ArchiveRewriter
         {
             var data = await reader.ReadDataAsync(BackupIndex.MaxSize, ct).ConfigureAwait(false);
             string yaml = BackupYaml.Decode(data, entry.Path);
-            await WriteYamlEntryAsync(entry, data, BackupYamlRewriter.RewriteBackupConfig(yaml, entry.Path, mapping, _changes), ct).ConfigureAwait(false);
+            await WriteYamlEntryAsync(entry, data, edit.EditBackupConfig(yaml, entry.Path, _changes), ct).ConfigureAwait(false);
         }
 
         private async Task WriteYamlEntryAsync(RawTarEntry entry, byte[] originalData, string? rewritten, CancellationToken ct)

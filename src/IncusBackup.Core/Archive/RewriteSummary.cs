@@ -1,6 +1,6 @@
 namespace IncusBackup.Archive;
 
-/// <summary>What <see cref="ArchiveRewriter.RewriteAsync"/> did.</summary>
+/// <summary>What <see cref="ArchiveRewriter"/> did.</summary>
 /// <param name="Index">index.yaml as read from the source, before any change.</param>
 /// <param name="SourceCompression">The compression of the source; the output is always a plain tar.</param>
 /// <param name="Changes">Distinct human-readable changes, e.g. "instance a1: device root: pool default -> pool2".</param>

@@ -56,12 +56,10 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
             string method, consistency, sha256;
             try
             {
-                var hold = options.Consistent
-                    ? await ConsistencyHold.FreezeAsync(server, await source.WritersAsync(server, ct).ConfigureAwait(false), reporter,
-                        Journal, info.Environment.ServerName ?? "", ct).ConfigureAwait(false)
-                    : ConsistencyHold.None(server, reporter);
-                consistency = options.Consistent ? hold.Consistency : "None";
-                method = await exporter.ExportAsync(display, backups, request, options.ServerBackupLifetime, writer, hold, ct).ConfigureAwait(false);
+                var writers = await source.WritersAsync(server, ct).ConfigureAwait(false);
+                var choice = await ConsistencyChoice.ChooseAsync(server, source, options, writers, compression, ct).ConfigureAwait(false);
+                reporter.Verbose($"Consistency of {display}: {choice.Mode} ({choice.Reason}).");
+                (method, consistency) = await ExportAsync(source, choice.Mode, options, request, writers, exporter, writer, info, reporter, ct).ConfigureAwait(false);
                 sha256 = await writer.CompleteAsync(ct).ConfigureAwait(false);
             }
             catch (IncusApiException e) when (IsUnsupportedCompression(e))
@@ -122,6 +120,32 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
             reporter.Verbose($"Backed up {display} to {record.Location} ({Bytes.Format(size)}, {manifest.Options.DetectedCompression}, {consistency}).");
             return record;
         }
+    }
+
+    /// <summary>Exports in the chosen mode; a copy that Auto could not make falls back to Freeze. Returns the method and the record's Consistency.</summary>
+    private async Task<(string Method, string Consistency)> ExportAsync(IBackupSource source, ConsistencyMode mode, BackupOptions options,
+        ServerBackupRequest request, IReadOnlyList<IncusInstance> writers, ServerExport exporter, HashingStream writer, ServerInfo info,
+        IReporter reporter, CancellationToken ct)
+    {
+        var display = source.Resource.ToString();
+        if (mode == ConsistencyMode.Snapshot)
+        {
+            try
+            {
+                var method = await new SnapshotExport(server, exporter, reporter)
+                    .ExportAsync(display, SourceCopiers.For(server, source)!, request, options.ServerBackupLifetime, writer, ct).ConfigureAwait(false);
+                return (method, "Snapshot");
+            }
+            catch (SnapshotCopyFailedException e) when (options.Consistency == ConsistencyMode.Auto)
+            {
+                reporter.Warning($"{e.Message}; freezing it instead.");
+            }
+        }
+        var hold = mode == ConsistencyMode.None
+            ? ConsistencyHold.None(server, reporter)
+            : await ConsistencyHold.FreezeAsync(server, writers, reporter, Journal, info.Environment.ServerName ?? "", ct).ConfigureAwait(false);
+        var consistency = mode == ConsistencyMode.None ? "None" : hold.Consistency;
+        return (await exporter.ExportAsync(display, source.ServerBackups(server), request, options.ServerBackupLifetime, writer, hold, ct).ConfigureAwait(false), consistency);
     }
 
     /// <summary>

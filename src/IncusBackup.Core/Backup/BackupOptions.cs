@@ -3,8 +3,8 @@ namespace IncusBackup.Backup;
 /// <summary>Options shared by every kind of backup (the cmdlets' switches).</summary>
 public sealed record BackupOptions
 {
-    /// <summary>Hold a running source still while the server reads it (on by default; -NoSnapshot turns it off).</summary>
-    public bool Consistent { get; init; } = true;
+    /// <summary>How a running source is held still while the server reads it (-Consistency; -NoSnapshot is None).</summary>
+    public ConsistencyMode Consistency { get; init; } = ConsistencyMode.Auto;
     public bool Optimized { get; init; }
 
     /// <summary>Leave out snapshots (-InstanceOnly; volume_only for volumes).</summary>

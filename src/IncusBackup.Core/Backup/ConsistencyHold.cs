@@ -70,6 +70,7 @@ internal sealed class ConsistencyHold : IAsyncDisposable
                             throw;
                         }
                         holders.FrozenByUs = true;
+                        holders.FrozenFor.Restart();
                         reporter.Verbose($"Froze {instance.Project}/{instance.Name} while the server reads it.");
                     }
                 }
@@ -105,7 +106,7 @@ internal sealed class ConsistencyHold : IAsyncDisposable
                 holders.FrozenByUs = false;
                 await _server.Instances.ChangeStateAsync(instance.Project, instance.Name, InstanceAction.Unfreeze, CancellationToken.None).ConfigureAwait(false);
                 holders.CrossOut();
-                _reporter.Verbose($"Thawed {instance.Project}/{instance.Name}.");
+                _reporter.Verbose($"Thawed {instance.Project}/{instance.Name} after {holders.FrozenFor.Elapsed.TotalSeconds:0.00} s frozen.");
             }
             catch (IncusBackupException e)
             {
@@ -127,6 +128,9 @@ internal sealed class ConsistencyHold : IAsyncDisposable
         public SemaphoreSlim Gate { get; } = new(1, 1);
         public int Count { get; set; }
         public bool FrozenByUs { get; set; }
+
+        /// <summary>How long the instance has been frozen: the pause its users feel, for -Verbose.</summary>
+        public System.Diagnostics.Stopwatch FrozenFor { get; } = new();
 
         /// <summary>The journal entry of the freeze; kept when the thaw fails, so that a later run thaws it.</summary>
         public string? JournalEntry { get; set; }

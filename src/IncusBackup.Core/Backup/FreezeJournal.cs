@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using IncusBackup.Incus;
-using IncusBackup.IO;
 using IncusBackup.Reporting;
 
 namespace IncusBackup.Backup;
@@ -33,7 +32,7 @@ public sealed class FreezeJournal(string directory)
     {
         System.IO.Directory.CreateDirectory(Directory);
         var path = Path.Combine(Directory, $"{Environment.ProcessId}-{Guid.NewGuid():N}.json");
-        var entry = new FreezeEntry(server, instance.Project, instance.Name, Environment.ProcessId, BootId(), DateTimeOffset.UtcNow);
+        var entry = new FreezeEntry(server, instance.Project, instance.Name, Environment.ProcessId, RunOwner.BootId(), DateTimeOffset.UtcNow);
         // Written to its final name only when complete, and flushed: the freeze that follows must not outlive the note.
         var temporary = path + ".tmp";
         using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
@@ -127,20 +126,7 @@ public sealed class FreezeJournal(string directory)
         }
     }
 
-    private static bool IsDead(FreezeEntry entry) =>
-        entry.Pid != Environment.ProcessId && (entry.BootId != BootId() || !Posix.ProcessExists(entry.Pid));
-
-    private static string BootId()
-    {
-        try
-        {
-            return File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
-        }
-        catch (IOException)
-        {
-            return "";
-        }
-    }
+    private static bool IsDead(FreezeEntry entry) => RunOwner.IsDead(entry.Pid, entry.BootId);
 }
 
 /// <summary>One freeze: which instance of which server, and the run (pid, boot) that froze it.</summary>

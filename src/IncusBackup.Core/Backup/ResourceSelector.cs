@@ -14,7 +14,8 @@ public sealed class ResourceSelector(IIncusServer server)
     /// <param name="project">The project, or null for every project.</param>
     public async Task<Selection<InstanceBackupSource>> SelectInstancesAsync(IReadOnlyList<string> patterns, string? project, CancellationToken ct)
     {
-        var instances = await InProjectAsync(project, () => server.Instances.ListAsync(project, ct), ct).ConfigureAwait(false);
+        var instances = (await InProjectAsync(project, () => server.Instances.ListAsync(project, ct), ct).ConfigureAwait(false))
+            .Where(i => !TemporaryCopies.IsCopy(i.Config)).ToList();
         var (chosen, missing, empty) = Match(instances, patterns, pattern => i => NameMatches(pattern, i.Name), Wildcard.HasWildcards);
         return new Selection<InstanceBackupSource>(
             chosen.OrderBy(i => i.Project, StringComparer.Ordinal).ThenBy(i => i.Name, StringComparer.Ordinal).Select(i => new InstanceBackupSource(i)).ToList(),
@@ -34,7 +35,7 @@ public sealed class ResourceSelector(IIncusServer server)
         foreach (var p in pools.Where(p => pool is null || p.Name == pool))
         {
             var volumes = await InProjectAsync(project, () => server.StorageVolumes.ListCustomAsync(project, p.Name, ct), ct).ConfigureAwait(false);
-            all.AddRange(volumes.Select(v => new VolumeBackupSource(p.Name, v)));
+            all.AddRange(volumes.Where(v => !TemporaryCopies.IsCopy(v.Config)).Select(v => new VolumeBackupSource(p.Name, v)));
         }
         var (chosen, missing, empty) = Match(all, patterns,
             pattern =>

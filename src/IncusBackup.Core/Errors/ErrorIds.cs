@@ -34,6 +34,7 @@ public static class ErrorIds
     public const string BackupFailed = "BackupFailed";
     public const string DownloadFailed = "DownloadFailed";
     public const string CompressionUnsupported = "CompressionUnsupported";
+    public const string SnapshotConsistencyUnavailable = "SnapshotConsistencyUnavailable";
     public const string ImageFingerprintMismatch = "ImageFingerprintMismatch";
     public const string Stopped = "OperationStopped";
 

@@ -23,6 +23,13 @@ public interface IInstancesApi
 
     Task DeleteAsync(string project, string name, CancellationToken ct);
 
+    /// <summary>
+    /// Starts copying <paramref name="source"/> (snapshots included) to a new stopped instance in the same project,
+    /// with <paramref name="config"/> over the source's keys; returns the operation. Not cancellable once sent, so
+    /// the caller always knows a copy may exist.
+    /// </summary>
+    Task<string> StartCopyAsync(string project, string source, string name, IReadOnlyDictionary<string, string> config, CancellationToken ct);
+
     IServerBackups Backups(string project, string name);
 
     /// <summary>Uploads a backup to create an instance from it; returns the import operation.</summary>
@@ -63,6 +70,11 @@ internal sealed class InstancesApi(IncusTransport transport) : IInstancesApi
 
     public Task DeleteAsync(string project, string name, CancellationToken ct) =>
         transport.DeleteAsync(IncusPath.Instance(project, name), ct);
+
+    public Task<string> StartCopyAsync(string project, string source, string name, IReadOnlyDictionary<string, string> config, CancellationToken ct) =>
+        transport.StartUncancellableAsync(HttpMethod.Post, IncusPath.Scoped("/1.0/instances", project),
+            new InstanceCopyRequest { Name = name, Source = new CopySource { Source = source, InstanceOnly = false }, Config = new(config) },
+            IncusJsonContext.Default.InstanceCopyRequest, ct);
 
     public IServerBackups Backups(string project, string name) =>
         new ServerBackupsApi<InstanceBackupRequest>(transport,

@@ -9,6 +9,9 @@ public interface IStorageVolumesApi
 
     Task<StorageVolume?> TryGetCustomAsync(string project, string pool, string name, CancellationToken ct);
 
+    /// <summary>The volume of an instance (<paramref name="type"/> "container" or "virtual-machine"), or null.</summary>
+    Task<StorageVolume?> TryGetInstanceVolumeAsync(string project, string pool, string type, string name, CancellationToken ct);
+
     /// <summary>Snapshot names (without the "vol/" prefix), oldest first.</summary>
     Task<List<string>> ListSnapshotNamesAsync(string project, string pool, string name, CancellationToken ct);
 
@@ -20,6 +23,12 @@ public interface IStorageVolumesApi
 
     /// <summary>Creates an empty custom volume ("filesystem" or "block").</summary>
     Task CreateCustomAsync(string project, string pool, string name, string contentType, CancellationToken ct);
+
+    /// <summary>
+    /// Starts copying the custom volume <paramref name="source"/> (snapshots included) to a new one in the same pool
+    /// and project, with exactly <paramref name="config"/>; returns the operation. Not cancellable once sent.
+    /// </summary>
+    Task<string> StartCopyAsync(string project, string pool, string source, string name, IReadOnlyDictionary<string, string> config, CancellationToken ct);
 
     IServerBackups Backups(string project, string pool, string name);
 
@@ -35,6 +44,10 @@ internal sealed class StorageVolumesApi(IncusTransport transport) : IStorageVolu
 
     public Task<StorageVolume?> TryGetCustomAsync(string project, string pool, string name, CancellationToken ct) =>
         transport.TryGetAsync(IncusPath.Volume(project, pool, name), IncusJsonContext.Default.StorageVolume, ct);
+
+    public Task<StorageVolume?> TryGetInstanceVolumeAsync(string project, string pool, string type, string name, CancellationToken ct) =>
+        transport.TryGetAsync(IncusPath.Scoped($"/1.0/storage-pools/{IncusPath.Esc(pool)}/volumes/{IncusPath.Esc(type)}/{IncusPath.Esc(name)}", project),
+            IncusJsonContext.Default.StorageVolume, ct);
 
     public async Task<List<string>> ListSnapshotNamesAsync(string project, string pool, string name, CancellationToken ct) =>
         (await transport.GetAsync(IncusPath.Volume(project, pool, name, "/snapshots?recursion=1"), IncusJsonContext.Default.ListStorageVolume, ct).ConfigureAwait(false))
@@ -52,6 +65,11 @@ internal sealed class StorageVolumesApi(IncusTransport transport) : IStorageVolu
     public Task CreateCustomAsync(string project, string pool, string name, string contentType, CancellationToken ct) =>
         transport.SendObjectAsync(HttpMethod.Post, IncusPath.Scoped($"/1.0/storage-pools/{IncusPath.Esc(pool)}/volumes/custom", project),
             new System.Text.Json.Nodes.JsonObject { ["name"] = name, ["type"] = "custom", ["content_type"] = contentType }, null, ct);
+
+    public Task<string> StartCopyAsync(string project, string pool, string source, string name, IReadOnlyDictionary<string, string> config, CancellationToken ct) =>
+        transport.StartUncancellableAsync(HttpMethod.Post, IncusPath.Scoped($"/1.0/storage-pools/{IncusPath.Esc(pool)}/volumes/custom", project),
+            new VolumeCopyRequest { Name = name, Source = new CopySource { Name = source, Pool = pool, VolumeOnly = false }, Config = new(config) },
+            IncusJsonContext.Default.VolumeCopyRequest, ct);
 
     public IServerBackups Backups(string project, string pool, string name) =>
         new ServerBackupsApi<VolumeBackupRequest>(transport,

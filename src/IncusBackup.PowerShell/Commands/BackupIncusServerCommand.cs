@@ -21,9 +21,20 @@ public sealed class BackupIncusServerCommand : RepositoryCmdlet
     [ValidateSet("None", "Referenced", "All")]
     public string Images { get; set; } = "Referenced";
 
-    /// <summary>Export without holding running sources still (no freeze).</summary>
+    /// <summary>
+    /// How a running source is held still while it is exported: Auto (default) takes Snapshot on copy-on-write
+    /// pools and Freeze elsewhere; Snapshot exports a copy-on-write copy and never pauses the source; Freeze
+    /// pauses the running writers while the server reads; None reads it live.
+    /// </summary>
+    [Parameter]
+    public ConsistencyMode Consistency { get; set; } = ConsistencyMode.Auto;
+
+    /// <summary>The spec's --no-snapshot: the same as -Consistency None.</summary>
     [Parameter]
     public SwitchParameter NoSnapshot { get; set; }
+
+    /// <summary>-NoSnapshot wins, as the shortcut for None.</summary>
+    private ConsistencyMode EffectiveConsistency => NoSnapshot ? ConsistencyMode.None : Consistency;
 
     /// <summary>Storage-driver-optimized exports: faster, but they restore only onto the same storage driver.</summary>
     [Parameter]
@@ -58,7 +69,7 @@ public sealed class BackupIncusServerCommand : RepositoryCmdlet
 
         var repository = OpenRepositoryForWrite(target);
         using var hold = HoldShared(repository);
-        var options = new BackupOptions { Consistent = !NoSnapshot, Optimized = Optimized, Compression = Compression, RunId = runId };
+        var options = new BackupOptions { Consistency = EffectiveConsistency, Optimized = Optimized, Compression = Compression, RunId = runId };
         var engine = new BackupEngine(server, repository, ToolVersion);
         var sources = approvedInstances.Cast<IBackupSource>().Concat(approvedVolumes).ToList();
         var estimate = sources.Sum(s => Await(ct => BackupEngine.EstimateSizeAsync(server, s, ct))) + images.Sum(i => i.EstimatedBytes);

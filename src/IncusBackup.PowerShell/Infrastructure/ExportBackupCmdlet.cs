@@ -12,9 +12,20 @@ namespace IncusBackup.PowerShell.Infrastructure;
 /// </summary>
 public abstract class ExportBackupCmdlet<TSource> : BackupCmdlet<TSource> where TSource : IBackupSource
 {
-    /// <summary>Export without holding running sources still (no freeze).</summary>
+    /// <summary>
+    /// How a running source is held still while it is exported: Auto (default) takes Snapshot on copy-on-write
+    /// pools and Freeze elsewhere; Snapshot exports a copy-on-write copy and never pauses the source; Freeze
+    /// pauses the running writers while the server reads; None reads it live.
+    /// </summary>
+    [Parameter]
+    public ConsistencyMode Consistency { get; set; } = ConsistencyMode.Auto;
+
+    /// <summary>The spec's --no-snapshot: the same as -Consistency None.</summary>
     [Parameter]
     public SwitchParameter NoSnapshot { get; set; }
+
+    /// <summary>-NoSnapshot wins, as the shortcut for None.</summary>
+    private protected ConsistencyMode EffectiveConsistency => NoSnapshot ? ConsistencyMode.None : Consistency;
 
     /// <summary>Storage-driver-optimized export: faster, but restores only onto the same storage driver.</summary>
     [Parameter]
@@ -31,7 +42,7 @@ public abstract class ExportBackupCmdlet<TSource> : BackupCmdlet<TSource> where 
     {
         var options = new BackupOptions
         {
-            Consistent = !NoSnapshot,
+            Consistency = EffectiveConsistency,
             Optimized = Optimized,
             WithoutSnapshots = WithoutSnapshots,
             Compression = Compression,

@@ -48,6 +48,9 @@ internal sealed class InMemoryIncus : IIncusServer
     public List<(string Pool, StorageVolume Volume)> VolumeList { get; } = [];
     public HashSet<string> ProjectNames { get; } = [];
     public HashSet<string> PoolNames { get; } = [];
+
+    /// <summary>The driver of each pool not named here is dir.</summary>
+    public Dictionary<string, string> PoolDrivers { get; } = [];
     /// <summary>Networks and profiles exist unless named here ("project/name").</summary>
     public HashSet<string> MissingNetworks { get; } = [];
     public HashSet<string> MissingProfiles { get; } = [];
@@ -213,6 +216,20 @@ internal sealed class InMemoryIncus : IIncusServer
         }
     }
 
+    /// <summary>A copy's snapshots, and its export: <see cref="CopyExport"/> when set, else the original's.</summary>
+    private void CopyData(string original, string copy)
+    {
+        lock (_sync)
+        {
+            if (Snapshots.TryGetValue(original, out var snapshots)) Snapshots[copy] = [.. snapshots];
+            if (CopyExport?.Invoke(copy) is { } export) ExportContent[copy] = export;
+            else if (ExportContent.TryGetValue(original, out var content)) ExportContent[copy] = content;
+        }
+    }
+
+    /// <summary>What the export of a copy returns, by the copy's "project/name" (or "project/pool/name"); null: the original's export.</summary>
+    public Func<string, byte[]?>? CopyExport { get; set; }
+
     private void Record(string call)
     {
         if (FailOn?.Invoke(call) is { } failure) throw failure;
@@ -318,6 +335,22 @@ internal sealed class InMemoryIncus : IIncusServer
             return Task.CompletedTask;
         }
 
+        /// <summary>As Incus does: a stopped copy with the source's config (volatile.* regenerated) and the overrides, its snapshots and, here, its export.</summary>
+        public Task<string> StartCopyAsync(string project, string source, string name, IReadOnlyDictionary<string, string> config, CancellationToken ct)
+        {
+            var original = server.FindInstance(project, source) ?? throw NotFound("Instance");
+            server.Record($"copy instance {project}/{source} {name}");
+            return Task.FromResult(server.StartOperation(() =>
+            {
+                if (server.FindInstance(project, name) is not null) throw IncusApiException.OperationFailed($"Name \"{name}\" already in use");
+                var copy = server.AddInstance(project, name, pool: original.RootPool ?? "default", devices: new(original.Devices));
+                copy.Config = original.Config.Where(p => !p.Key.StartsWith("volatile.", StringComparison.Ordinal)).Concat(config).ToDictionary();
+                copy.Config["volatile.apply_template"] = "copy";
+                server.CopyData($"{project}/{source}", $"{project}/{name}");
+                return Task.CompletedTask;
+            }));
+        }
+
         public IServerBackups Backups(string project, string name) => new BackupsFake(server, $"{project}/{name}");
 
         public async Task<string> StartImportAsync(string project, BackupUpload upload, CancellationToken ct)
@@ -363,6 +396,12 @@ internal sealed class InMemoryIncus : IIncusServer
         public Task<List<string>> ListSnapshotNamesAsync(string project, string pool, string name, CancellationToken ct) =>
             Task.FromResult(server.Snapshots.GetValueOrDefault($"{project}/{pool}/{name}", []).ToList());
 
+        /// <summary>An instance's volume: its config is empty, its creation time the instance's.</summary>
+        public Task<StorageVolume?> TryGetInstanceVolumeAsync(string project, string pool, string type, string name, CancellationToken ct) =>
+            Task.FromResult(server.FindInstance(project, name) is { } instance && instance.RootPool == pool
+                ? new StorageVolume { Name = name, Type = type, Project = project, CreatedAt = instance.CreatedAt }
+                : null);
+
         public Task<VolumeStateInfo?> TryGetStateAsync(string project, string pool, string name, CancellationToken ct) =>
             Task.FromResult<VolumeStateInfo?>(new VolumeStateInfo { Usage = new VolumeUsage { Used = 5 << 20 } });
 
@@ -400,6 +439,19 @@ internal sealed class InMemoryIncus : IIncusServer
             server.Record($"create volume {project}/{pool}/{name} {contentType}");
             server.AddVolume(project, pool, name);
             return Task.CompletedTask;
+        }
+
+        public Task<string> StartCopyAsync(string project, string pool, string source, string name, IReadOnlyDictionary<string, string> config, CancellationToken ct)
+        {
+            _ = server.FindVolume(project, pool, source) ?? throw NotFound("Storage volume");
+            server.Record($"copy volume {project}/{pool}/{source} {name}");
+            return Task.FromResult(server.StartOperation(() =>
+            {
+                if (server.FindVolume(project, pool, name) is not null) throw IncusApiException.OperationFailed($"Volume by that name already exists");
+                server.AddVolume(project, pool, name).Config = config.ToDictionary();
+                server.CopyData($"{project}/{pool}/{source}", $"{project}/{pool}/{name}");
+                return Task.CompletedTask;
+            }));
         }
 
         public IServerBackups Backups(string project, string pool, string name) => new BackupsFake(server, $"{project}/{pool}/{name}");
@@ -472,10 +524,10 @@ internal sealed class InMemoryIncus : IIncusServer
     private sealed class PoolFake(InMemoryIncus server) : IStoragePoolsApi
     {
         public Task<List<StoragePool>> ListAsync(CancellationToken ct) =>
-            Task.FromResult(server.PoolNames.Order(StringComparer.Ordinal).Select(p => new StoragePool { Name = p, Driver = "dir" }).ToList());
+            Task.FromResult(server.PoolNames.Order(StringComparer.Ordinal).Select(p => new StoragePool { Name = p, Driver = server.PoolDrivers.GetValueOrDefault(p, "dir") }).ToList());
 
         public Task<StoragePool?> TryGetAsync(string name, CancellationToken ct) =>
-            Task.FromResult(server.PoolNames.Contains(name) ? new StoragePool { Name = name, Driver = "dir" } : null);
+            Task.FromResult(server.PoolNames.Contains(name) ? new StoragePool { Name = name, Driver = server.PoolDrivers.GetValueOrDefault(name, "dir") } : null);
 
         public Task<List<System.Text.Json.Nodes.JsonObject>> ListObjectsAsync(CancellationToken ct)
         {

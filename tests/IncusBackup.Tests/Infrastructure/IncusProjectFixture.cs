@@ -58,10 +58,10 @@ public sealed class IncusProjectFixture : IAsyncLifetime, IDisposable
         return IncusCli.Run([.. arguments, "--project", Project]);
     }
 
-    /// <summary>Launches a container and waits until <c>incus exec</c> works in it.</summary>
-    public void LaunchContainer(string name, string image = DefaultImage)
+    /// <summary>Launches a container (with extra <c>incus launch</c> options, e.g. --storage) and waits until <c>incus exec</c> works in it.</summary>
+    public void LaunchContainer(string name, string image = DefaultImage, params string[] options)
     {
-        Incus("launch", image, name);
+        Incus(["launch", image, name, .. options]);
         WaitUntilExecWorks(name);
     }
 

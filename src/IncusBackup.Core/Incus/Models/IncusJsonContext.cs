@@ -34,6 +34,8 @@ namespace IncusBackup.Incus;
 [JsonSerializable(typeof(ExecRequest))]
 [JsonSerializable(typeof(ProjectCreateRequest))]
 [JsonSerializable(typeof(InstanceUpdate))]
+[JsonSerializable(typeof(InstanceCopyRequest))]
+[JsonSerializable(typeof(VolumeCopyRequest))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(InstanceStateInfo))]
 [JsonSerializable(typeof(VolumeStateInfo))]

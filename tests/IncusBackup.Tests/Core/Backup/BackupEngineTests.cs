@@ -186,7 +186,7 @@ public sealed class BackupEngineTests : IDisposable
     {
         var instance = AddInstance(InstanceStatus.Running);
 
-        var record = await BackupAsync(Engine(), instance, new BackupOptions { Consistent = false });
+        var record = await BackupAsync(Engine(), instance, new BackupOptions { Consistency = ConsistencyMode.None });
 
         Assert.Equal("None", (await ManifestAsync(record)).Options.Consistency);
         Assert.DoesNotContain(Calls, c => c.Contains("freeze", StringComparison.Ordinal));

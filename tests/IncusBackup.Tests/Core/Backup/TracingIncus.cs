@@ -67,6 +67,9 @@ internal sealed class TracingIncus : IIncusServer
 
         public Task DeleteAsync(string project, string name, CancellationToken ct) => Api.DeleteAsync(project, name, ct);
 
+        public Task<string> StartCopyAsync(string project, string source, string name, IReadOnlyDictionary<string, string> config, CancellationToken ct) =>
+            Api.StartCopyAsync(project, source, name, config, ct);
+
         public IServerBackups Backups(string project, string name) => new TracingBackups(trace, $"{project}/{name}", Api.Backups(project, name));
 
         public Task<string> StartImportAsync(string project, BackupUpload upload, CancellationToken ct) => Api.StartImportAsync(project, upload, ct);

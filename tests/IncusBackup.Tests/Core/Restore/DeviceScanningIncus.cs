@@ -50,6 +50,12 @@ internal sealed class DeviceScanningIncus(InMemoryIncus inner) : IIncusServer
         public Task<List<string>> ListSnapshotNamesAsync(string project, string pool, string name, CancellationToken ct) =>
             Inner.ListSnapshotNamesAsync(project, pool, name, ct);
 
+        public Task<StorageVolume?> TryGetInstanceVolumeAsync(string project, string pool, string type, string name, CancellationToken ct) =>
+            Inner.TryGetInstanceVolumeAsync(project, pool, type, name, ct);
+
+        public Task<string> StartCopyAsync(string project, string pool, string source, string name, IReadOnlyDictionary<string, string> config, CancellationToken ct) =>
+            Inner.StartCopyAsync(project, pool, source, name, config, ct);
+
         public Task<VolumeStateInfo?> TryGetStateAsync(string project, string pool, string name, CancellationToken ct) =>
             Inner.TryGetStateAsync(project, pool, name, ct);
 
