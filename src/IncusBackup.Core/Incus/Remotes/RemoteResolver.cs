@@ -95,7 +95,7 @@ public static class RemoteResolver
             return new ResolvedServer { Options = new IncusConnectionOptions { SocketPath = socket.SocketPath } };
         }
         var address = ParseHttps(server, "-Server");
-        var howToTrust = $"Check the fingerprint against the server's own ('incus info' on the server shows certificate_fingerprint), then pass it: -ServerCertificateThumbprint <fingerprint>. Or add the server as a remote (incus remote add <name> {address}) and use -Remote <name>.";
+        var howToTrust = $"Check the fingerprint against the server's own ('incus info' on the server shows certificate_fingerprint), then pass it: -ServerCertificateThumbprint <fingerprint>. Or add the server as a remote (incus remote add <name> {address.GetLeftPart(UriPartial.Authority)}) and use -Remote <name>.";
         ServerCertificateTrust trust;
         if (!string.IsNullOrWhiteSpace(request.ServerCertificateThumbprint))
         {
@@ -138,13 +138,13 @@ public static class RemoteResolver
         };
     }
 
-    /// <summary>A pinned servercerts/ file wins; else the remote's CA (PKI mode); else nothing is trusted yet.</summary>
+    /// <summary>The pinned servercerts/ file, and the remote's CA in PKI mode; with neither, nothing is trusted yet.</summary>
     private static ServerCertificateTrust TrustOf(string serverCertPath, string caPath, string howToTrust)
     {
-        if (File.Exists(serverCertPath)) return ServerCertificateTrust.Pinned(ReadCertificate(serverCertPath), serverCertPath, howToTrust);
+        X509Certificate2Collection? authority = null;
         if (File.Exists(caPath))
         {
-            var authority = new X509Certificate2Collection();
+            authority = [];
             try
             {
                 authority.ImportFromPemFile(caPath);
@@ -153,16 +153,17 @@ public static class RemoteResolver
             {
                 throw Unreadable(caPath, e);
             }
-            return ServerCertificateTrust.Authority(authority, caPath, howToTrust);
         }
-        return ServerCertificateTrust.Unknown($"no {serverCertPath}", howToTrust);
+        if (File.Exists(serverCertPath)) return ServerCertificateTrust.Pinned(ReadCertificate(serverCertPath), authority, serverCertPath, howToTrust);
+        return authority is not null ? ServerCertificateTrust.Authority(authority, caPath, howToTrust)
+            : ServerCertificateTrust.Unknown($"no {serverCertPath}", howToTrust);
     }
 
     private static X509Certificate2 ReadCertificate(string path)
     {
         try
         {
-            return X509Certificate2.CreateFromPemFile(path);
+            return X509Certificate2.CreateFromPem(File.ReadAllText(path));
         }
         catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
         {

@@ -7,8 +7,8 @@ namespace IncusBackup.Incus.Remotes;
 /// <summary>
 /// Which server certificate an HTTPS connection accepts. Incus servers use self-signed certificates, so the normal
 /// answer is a pin: the exact certificate the incus CLI saved in servercerts/&lt;remote&gt;.crt, or a SHA-256
-/// fingerprint given with -ServerCertificateThumbprint. A remote in PKI mode (client.ca, no pinned certificate)
-/// validates the chain against that CA instead. With neither, nothing is accepted: a first contact fails with the
+/// fingerprint given with -ServerCertificateThumbprint. A remote in PKI mode (client.ca) also accepts a certificate
+/// whose chain ends at that CA and which names the host. With neither, nothing is accepted: a first contact fails with the
 /// certificate's fingerprint, never trust-on-first-use. The last rejected certificate is kept for the error message.
 /// </summary>
 public sealed class ServerCertificateTrust
@@ -44,12 +44,9 @@ public sealed class ServerCertificateTrust
     /// <summary>The fingerprint the server presented on the last successful handshake.</summary>
     public string? AcceptedFingerprint { get; private set; }
 
-    /// <summary>Pins one certificate exactly (a CA certificate in servercerts/ is a root to chain to instead, as the CLI does).</summary>
-    public static ServerCertificateTrust Pinned(X509Certificate2 certificate, string source, string howToTrust)
-    {
-        if (IsAuthority(certificate)) return new ServerCertificateTrust(null, null, [certificate], source, howToTrust);
-        return new ServerCertificateTrust(certificate.RawData, Fingerprint(certificate), null, source, howToTrust);
-    }
+    /// <summary>Pins one certificate exactly; with a CA (PKI mode), a certificate that chains to it is accepted as well, as the CLI's TLS config does.</summary>
+    public static ServerCertificateTrust Pinned(X509Certificate2 certificate, X509Certificate2Collection? authority, string source, string howToTrust) =>
+        new(certificate.RawData, Fingerprint(certificate), authority, source, howToTrust);
 
     /// <summary>Pins a SHA-256 fingerprint (hex, colons and spaces allowed).</summary>
     public static ServerCertificateTrust PinnedByFingerprint(string fingerprint, string source, string howToTrust) =>
@@ -71,8 +68,9 @@ public sealed class ServerCertificateTrust
             return false;
         }
         var fingerprint = Fingerprint(presented);
-        var ok = _authority is not null ? ChainsToAuthority(presented, errors)
-            : PinnedFingerprint is not null && (_pinnedDer is null ? fingerprint == PinnedFingerprint : presented.GetRawCertData().AsSpan().SequenceEqual(_pinnedDer));
+        // A pin is an exact match (servercerts/ holds the server's own self-signed certificate), never a root to chain to.
+        var ok = (PinnedFingerprint is not null && (_pinnedDer is null ? fingerprint == PinnedFingerprint : presented.GetRawCertData().AsSpan().SequenceEqual(_pinnedDer)))
+            || (_authority is not null && ChainsToAuthority(presented, errors));
         if (ok) AcceptedFingerprint = fingerprint;
         else _rejectedFingerprint = fingerprint;
         return ok;
@@ -100,7 +98,4 @@ public sealed class ServerCertificateTrust
         own.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         return own.Build(certificate);
     }
-
-    private static bool IsAuthority(X509Certificate2 certificate) =>
-        certificate.Extensions.OfType<X509BasicConstraintsExtension>().Any(b => b.CertificateAuthority);
 }
