@@ -9,6 +9,46 @@ public static class ErrorIds
     public const string IncusApiError = "IncusApiError";
     public const string IncusOperationFailed = "IncusOperationFailed";
 
+    // Remote servers over HTTPS (the incus CLI's remotes, or -Server).
+    /// <summary>-Remote (or $env:INCUS_REMOTE, or default-remote) names no remote of the incus CLI's config.</summary>
+    public const string RemoteNotFound = "RemoteNotFound";
+
+    /// <summary>The remote is an image server (simplestreams, oci) or uses an authentication this module does not speak (oidc).</summary>
+    public const string RemoteNotSupported = "RemoteNotSupported";
+
+    /// <summary>-Server (or a remote's addr) is not https://host[:port] or unix://…, or -ServerCertificateThumbprint is not a SHA-256 fingerprint.</summary>
+    public const string ServerAddressInvalid = "ServerAddressInvalid";
+
+    /// <summary>The incus CLI's config.yml cannot be read.</summary>
+    public const string RemoteConfigInvalid = "RemoteConfigInvalid";
+
+    /// <summary>The server answered GET /1.0 with "auth":"untrusted": its trust store lacks this client's certificate.</summary>
+    public const string ClientCertificateUntrusted = "ClientCertificateUntrusted";
+
+    /// <summary>No client certificate (client.crt/client.key, clientcerts/&lt;remote&gt;.*, or -Certificate), or it cannot be read.</summary>
+    public const string ClientCertificateMissing = "ClientCertificateMissing";
+
+    /// <summary>The client certificate has expired (or is not valid yet).</summary>
+    public const string ClientCertificateExpired = "ClientCertificateExpired";
+
+    /// <summary>The client key is protected by a passphrase and none (or a wrong one) was given.</summary>
+    public const string ClientKeyEncrypted = "ClientKeyEncrypted";
+
+    /// <summary>The server presented a certificate other than the pinned one (servercerts/&lt;remote&gt;.crt or -ServerCertificateThumbprint).</summary>
+    public const string ServerCertificateMismatch = "ServerCertificateMismatch";
+
+    /// <summary>Nothing pins the server's certificate yet: a first contact, never trusted silently.</summary>
+    public const string ServerCertificateUnknown = "ServerCertificateUnknown";
+
+    /// <summary>Nothing listens at the server's address and port.</summary>
+    public const string IncusConnectionRefused = "IncusConnectionRefused";
+
+    /// <summary>The server's host name does not resolve.</summary>
+    public const string IncusHostNotFound = "IncusHostNotFound";
+
+    /// <summary>The TLS handshake failed for another reason than the server's certificate (protocol, or not TLS at all).</summary>
+    public const string TlsHandshakeFailed = "TlsHandshakeFailed";
+
     // Repository target.
     public const string TargetNotConfigured = "TargetNotConfigured";
     public const string TargetSchemeUnsupported = "TargetSchemeUnsupported";

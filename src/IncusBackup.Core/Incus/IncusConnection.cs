@@ -1,9 +1,12 @@
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using IncusBackup.Errors;
+using IncusBackup.Incus.Remotes;
 
 namespace IncusBackup.Incus;
 
-/// <summary>How to reach a server: today the local unix socket (or a plain-HTTP test double); remotes arrive here.</summary>
+/// <summary>How to reach a server: a unix socket, an HTTPS address with its certificates (see <see cref="RemoteResolver"/>), or a plain-HTTP test double.</summary>
 public sealed record IncusConnectionOptions
 {
     /// <summary>The unix socket; null finds it as the incus CLI does.</summary>
@@ -11,6 +14,18 @@ public sealed record IncusConnectionOptions
 
     /// <summary>A plain-HTTP address instead of a socket: only test doubles of the server speak it.</summary>
     public Uri? HttpAddress { get; init; }
+
+    /// <summary>An Incus server over HTTPS; needs <see cref="ServerTrust"/> and, to be trusted, <see cref="ClientCertificate"/>.</summary>
+    public Uri? HttpsAddress { get; init; }
+
+    /// <summary>The TLS client certificate, with its private key, that the server's trust store knows.</summary>
+    public X509Certificate2? ClientCertificate { get; init; }
+
+    /// <summary>Which server certificate to accept; null accepts none (a first contact reports the fingerprint).</summary>
+    public ServerCertificateTrust? ServerTrust { get; init; }
+
+    /// <summary>The incus CLI remote this address came from, for messages.</summary>
+    public string? RemoteName { get; init; }
 
     /// <summary>Receives one line per API call: the -Debug trace.</summary>
     public Action<string>? Trace { get; init; }
@@ -34,6 +49,15 @@ public static class IncusConnection
     public static IIncusServer Open(IncusConnectionOptions? options = null)
     {
         options ??= new IncusConnectionOptions();
+        if (options.HttpsAddress is { } https)
+        {
+            var trust = options.ServerTrust ?? ServerCertificateTrust.Unknown("nothing pinned", "Pin the server's certificate fingerprint.");
+            return new IncusServer(new IncusTransport(HttpsHandler(trust, options.ClientCertificate), https, https.GetLeftPart(UriPartial.Authority))
+            {
+                Trace = options.Trace, WaitPollSeconds = options.WaitPollSeconds, Retry = options.Retry,
+                ServerTrust = trust, RemoteName = options.RemoteName, ClientCertificate = options.ClientCertificate,
+            });
+        }
         if (options.HttpAddress is { } address)
         {
             return new IncusServer(new IncusTransport(new SocketsHttpHandler(), address, address.ToString())
@@ -60,6 +84,23 @@ public static class IncusConnection
         if (!string.IsNullOrEmpty(dir)) return Path.Combine(dir, "unix.socket");
         return DefaultSocketPaths.FirstOrDefault(File.Exists);
     }
+
+    /// <summary>
+    /// One handler per server, so connections (and TLS sessions) are reused by every worker. The server's
+    /// certificate is judged by <paramref name="trust"/> alone (Incus servers are self-signed: the pin replaces CA
+    /// validation); the client certificate is offered whatever CAs the server lists, as the Go client does.
+    /// </summary>
+    private static SocketsHttpHandler HttpsHandler(ServerCertificateTrust trust, X509Certificate2? clientCertificate) => new()
+    {
+        SslOptions = new SslClientAuthenticationOptions
+        {
+            RemoteCertificateValidationCallback = (_, certificate, _, errors) => trust.Validate(certificate, errors),
+            ClientCertificateContext = clientCertificate is null ? null : SslStreamCertificateContext.Create(clientCertificate, null, offline: true),
+        },
+        ConnectTimeout = TimeSpan.FromSeconds(30),
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+        MaxConnectionsPerServer = 64,
+    };
 
     private static SocketsHttpHandler UnixSocketHandler(string path) => new()
     {

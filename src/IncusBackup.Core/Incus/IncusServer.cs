@@ -65,6 +65,10 @@ internal sealed class IncusServer : IIncusServer
     {
         if (_server is not null) return _server;
         var info = await _transport.GetAsync("/1.0", IncusJsonContext.Default.ServerInfo, ct).ConfigureAwait(false);
+        if (info.Auth is not null && info.Auth != "trusted" && _transport.ServerTrust is not null)
+        {
+            throw Remotes.HttpsFailures.Untrusted(Endpoint, _transport.RemoteName, _transport.ClientCertificate, info.Auth);
+        }
         if (info.Auth is not null && info.Auth != "trusted")
         {
             throw new IncusBackupException(ErrorIds.IncusPermissionDenied, ErrorKind.PermissionDenied,

@@ -31,6 +31,15 @@ internal sealed class IncusTransport(HttpMessageHandler handler, Uri baseAddress
     /// <summary>The unix socket this transport connects to, when it does: a missing one is named in the error.</summary>
     public string? SocketPath { get; init; }
 
+    /// <summary>How an HTTPS transport judges the server's certificate; null for a socket. Its last refusal names the fingerprint in the error.</summary>
+    public Remotes.ServerCertificateTrust? ServerTrust { get; init; }
+
+    /// <summary>The incus CLI remote of an HTTPS transport, for messages.</summary>
+    public string? RemoteName { get; init; }
+
+    /// <summary>The TLS client certificate an HTTPS transport presents, for the "untrusted" message.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate { get; init; }
+
     /// <summary>How long to wait on an operation between progress polls.</summary>
     public int WaitPollSeconds { get; init; } = 2;
 
@@ -284,6 +293,7 @@ internal sealed class IncusTransport(HttpMessageHandler handler, Uri baseAddress
 
     private IncusBackupException TranslateConnectionError(HttpRequestException e)
     {
+        if (ServerTrust is not null) return Remotes.HttpsFailures.Translate(e, Endpoint, RemoteName, ServerTrust);
         var socketError = (e.InnerException as SocketException)?.SocketErrorCode;
         if (socketError == SocketError.AccessDenied || e.InnerException is UnauthorizedAccessException)
         {

@@ -10,7 +10,7 @@ namespace IncusBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Backup, "IncusConfig", SupportsShouldProcess = true)]
 [OutputType(typeof(BackupRecord))]
-public sealed class BackupIncusConfigCommand : RepositoryCmdlet
+public sealed class BackupIncusConfigCommand : ConnectedCmdlet
 {
     protected override void EndProcessing()
     {

@@ -14,7 +14,7 @@ namespace IncusBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Backup, "IncusServer", SupportsShouldProcess = true)]
 [OutputType(typeof(BackupRecord))]
-public sealed class BackupIncusServerCommand : RepositoryCmdlet
+public sealed class BackupIncusServerCommand : ConnectedCmdlet
 {
     /// <summary>Images to back up along with the instances: None, Referenced (the default here) or All.</summary>
     [Parameter]

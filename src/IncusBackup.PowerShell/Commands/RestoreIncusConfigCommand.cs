@@ -13,7 +13,7 @@ namespace IncusBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Restore, "IncusConfig", DefaultParameterSetName = LatestSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(ConfigChange))]
-public sealed class RestoreIncusConfigCommand : RepositoryCmdlet
+public sealed class RestoreIncusConfigCommand : ConnectedCmdlet
 {
     private const string LatestSet = "Latest";
     private const string InputObjectSet = "InputObject";

@@ -17,7 +17,7 @@ namespace IncusBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Restore, "IncusServer", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(ConfigChange), typeof(RestoreResult))]
-public sealed class RestoreIncusServerCommand : RepositoryCmdlet
+public sealed class RestoreIncusServerCommand : ConnectedCmdlet
 {
     /// <summary>The run to restore: its RunId (YYYYMMDDThhmmssZ). The latest run by default.</summary>
     [Parameter]

@@ -15,7 +15,7 @@ namespace IncusBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "IncusBackup", DefaultParameterSetName = ByNameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(TestResult), typeof(bool))]
-public sealed class TestIncusBackupCommand : RepositoryCmdlet
+public sealed class TestIncusBackupCommand : ConnectedCmdlet
 {
     private const string ByNameSet = "ByName";
     private const string InputObjectSet = "InputObject";

@@ -22,6 +22,7 @@ public abstract class CompleterBase : IArgumentCompleter
     /// <summary>The candidates, in the order they are offered.</summary>
     protected abstract IEnumerable<string> Names(string commandName, string parameterName, IDictionary boundParameters);
 
+    /// <summary>-Project, else the project of the remote the command line points at, else "default" (as the cmdlet decides).</summary>
     protected static string ProjectOf(IDictionary boundParameters) =>
-        boundParameters["Project"] as string ?? "default";
+        boundParameters["Project"] as string ?? CompletionServer.Resolve(boundParameters)?.Project ?? "default";
 }

@@ -9,7 +9,7 @@ public sealed class ImageCompleter : CompleterBase
     {
         var project = ProjectOf(boundParameters);
         var aliases = parameterName == "Alias";
-        return IncusNameCache.Get($"images:{project}", async (server, ct) =>
+        return IncusNameCache.Get(boundParameters, $"images:{project}", async (server, ct) =>
             (await server.Images.ListAsync(project, ct).ConfigureAwait(false))
                 .SelectMany(i => i.Aliases.Select(a => "alias:" + a.Name).Prepend(i.Fingerprint)))
             .Where(n => aliases == n.StartsWith("alias:", StringComparison.Ordinal))

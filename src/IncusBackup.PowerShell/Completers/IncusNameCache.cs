@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Collections.Concurrent;
 using IncusBackup.Incus;
 
@@ -13,12 +14,15 @@ internal static class IncusNameCache
     private static readonly TimeSpan FetchTimeout = TimeSpan.FromSeconds(3);
     private static readonly ConcurrentDictionary<string, (DateTime At, IReadOnlyList<string> Names)> Cache = new();
 
-    public static IReadOnlyList<string> Get(string key, Func<IIncusServer, CancellationToken, Task<IEnumerable<string>>> fetch)
+    /// <summary>Names from the server the command line points at (its -Remote or -Server, or the default one).</summary>
+    public static IReadOnlyList<string> Get(IDictionary boundParameters, string key, Func<IIncusServer, CancellationToken, Task<IEnumerable<string>>> fetch)
     {
+        if (CompletionServer.Resolve(boundParameters) is not { } resolved) return [];
+        key = CompletionServer.KeyOf(resolved) + "|" + key;
         if (Cache.TryGetValue(key, out var hit) && DateTime.UtcNow - hit.At < Lifetime) return hit.Names;
         try
         {
-            using var server = IncusConnection.Open();
+            using var server = IncusConnection.Open(resolved.Options);
             using var timeout = new CancellationTokenSource(FetchTimeout);
             var names = fetch(server, timeout.Token).GetAwaiter().GetResult().Order(StringComparer.Ordinal).ToList();
             Cache[key] = (DateTime.UtcNow, names);

@@ -6,6 +6,6 @@ namespace IncusBackup.PowerShell.Completers;
 public sealed class PoolNameCompleter : CompleterBase
 {
     protected override IEnumerable<string> Names(string commandName, string parameterName, IDictionary boundParameters) =>
-        IncusNameCache.Get("pools", async (server, ct) =>
+        IncusNameCache.Get(boundParameters, "pools", async (server, ct) =>
             (await server.StoragePools.ListAsync(ct).ConfigureAwait(false)).Select(p => p.Name));
 }

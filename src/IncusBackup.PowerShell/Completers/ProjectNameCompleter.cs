@@ -6,6 +6,6 @@ namespace IncusBackup.PowerShell.Completers;
 public sealed class ProjectNameCompleter : CompleterBase
 {
     protected override IEnumerable<string> Names(string commandName, string parameterName, IDictionary boundParameters) =>
-        IncusNameCache.Get("projects", async (server, ct) =>
+        IncusNameCache.Get(boundParameters, "projects", async (server, ct) =>
             (await server.Projects.ListAsync(ct).ConfigureAwait(false)).Select(p => p.Name));
 }

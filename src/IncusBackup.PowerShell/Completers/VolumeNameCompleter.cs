@@ -9,7 +9,7 @@ public sealed class VolumeNameCompleter : CompleterBase
     {
         var project = ProjectOf(boundParameters);
         var pool = boundParameters["Pool"] as string;
-        return IncusNameCache.Get($"volumes:{project}:{pool}", async (server, ct) =>
+        return IncusNameCache.Get(boundParameters, $"volumes:{project}:{pool}", async (server, ct) =>
         {
             var pools = await server.StoragePools.ListAsync(ct).ConfigureAwait(false);
             var names = new List<string>();

@@ -12,7 +12,7 @@ namespace IncusBackup.PowerShell.Infrastructure;
 /// ShouldProcess per item, target checked), back up in parallel on workers, write results back on the pipeline
 /// thread. A kind supplies how names resolve and how one item is backed up.
 /// </summary>
-public abstract class BackupCmdlet<TSource> : RepositoryCmdlet where TSource : notnull
+public abstract class BackupCmdlet<TSource> : ConnectedCmdlet where TSource : notnull
 {
     protected const string ByNameSet = "ByName";
     protected const string AllSet = "All";

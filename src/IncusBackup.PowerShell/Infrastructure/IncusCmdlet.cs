@@ -2,7 +2,6 @@ using System.Collections;
 using System.Management.Automation;
 using System.Reflection;
 using IncusBackup.Errors;
-using IncusBackup.Incus;
 
 namespace IncusBackup.PowerShell.Infrastructure;
 
@@ -27,31 +26,11 @@ public abstract class IncusCmdlet : PSCmdlet
     [ValidateNotNullOrEmpty]
     public string? Project { get; set; }
 
-    /// <summary>-Project, or "default".</summary>
-    protected string ProjectOrDefault => Project ?? DefaultProject;
+    /// <summary>-Project, else the project the chosen remote works in (incus CLI's remote "project"), else "default".</summary>
+    protected string ProjectOrDefault => Project ?? ImpliedProject ?? DefaultProject;
 
-    /// <summary>Connects to the Incus server and checks it answers; an unreachable server is terminating.</summary>
-    protected IIncusServer ConnectIncus()
-    {
-        IIncusServer? server = null;
-        try
-        {
-            var debugQueue = DebugLines;
-            server = IncusConnection.Open(new IncusConnectionOptions
-            {
-                Trace = MyInvocation.BoundParameters.ContainsKey("Debug") || DebugPreferenceIsOn() ? line => debugQueue.Enqueue("Incus API: " + line) : null,
-            });
-            var info = Await(server.GetServerAsync);
-            WriteVerbose($"Connected to Incus {info.Environment.ServerVersion} at {server.Endpoint}.");
-            return server;
-        }
-        catch (IncusBackupException e)
-        {
-            server?.Dispose();
-            ThrowTerminating(e);
-            throw; // not reached
-        }
-    }
+    /// <summary>The project implied by the server choice, when there is one (cmdlets that connect: the remote's project).</summary>
+    protected virtual string? ImpliedProject => null;
 
     /// <summary>API trace lines gathered on worker threads, written under -Debug on the pipeline thread.</summary>
     internal System.Collections.Concurrent.ConcurrentQueue<string> DebugLines { get; } = new();
@@ -137,6 +116,6 @@ public abstract class IncusCmdlet : PSCmdlet
         }
     }
 
-    private bool DebugPreferenceIsOn() =>
+    private protected bool DebugPreferenceIsOn() =>
         GetVariableValue("DebugPreference") is ActionPreference pref && pref != ActionPreference.SilentlyContinue && pref != ActionPreference.Ignore;
 }

@@ -10,7 +10,7 @@ namespace IncusBackup.PowerShell.Infrastructure;
 /// The shared flow of Restore-* cmdlets: find the backups (by name, or piped from Get-IncusBackup), then plan,
 /// confirm and run them as one <see cref="RestoreBatch"/>.
 /// </summary>
-public abstract class RestoreCmdlet : RepositoryCmdlet
+public abstract class RestoreCmdlet : ConnectedCmdlet
 {
     protected const string ByNameSet = "ByName";
     protected const string InputObjectSet = "InputObject";
