@@ -1,6 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using IncusBackup.Incus;
+using IncusBackup.IO;
 using IncusBackup.Reporting;
 
 namespace IncusBackup.Backup;
@@ -9,8 +9,7 @@ namespace IncusBackup.Backup;
 /// The instances this host froze for a backup: written down before the freeze and crossed out after the thaw, so
 /// that a run killed in between (SIGKILL, a crash, the client's power) does not leave them frozen for good; the
 /// next backup run thaws what a dead run froze. A host-local file per freeze (the thaw is the client's job, and
-/// a mark on the instance itself would travel inside its own backup), under $XDG_STATE_HOME/incus-backup/frozen
-/// (~/.local/state by default). A run is dead when its pid is gone or the host has rebooted since.
+/// a mark on the instance itself would travel inside its own backup): a <see cref="HostJournal"/> named "frozen".
 /// </summary>
 public sealed class FreezeJournal(string directory)
 {
@@ -20,65 +19,35 @@ public sealed class FreezeJournal(string directory)
     public string Directory { get; } = directory;
 
     /// <summary>The journal of the current user.</summary>
-    public static FreezeJournal ForCurrentUser()
-    {
-        var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
-        if (string.IsNullOrEmpty(state)) state = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
-        return new FreezeJournal(Path.Combine(state, "incus-backup", "frozen"));
-    }
+    public static FreezeJournal ForCurrentUser() => new(HostJournal.StateDirectory("frozen"));
 
     /// <summary>Writes down that this process is about to freeze an instance; returns the entry to cross out after the thaw.</summary>
     public string Add(string server, IncusInstance instance)
     {
-        System.IO.Directory.CreateDirectory(Directory);
-        var path = Path.Combine(Directory, $"{Environment.ProcessId}-{Guid.NewGuid():N}.json");
-        var entry = new FreezeEntry(server, instance.Project, instance.Name, Environment.ProcessId, RunOwner.BootId(), DateTimeOffset.UtcNow);
-        // Written to its final name only when complete, and flushed: the freeze that follows must not outlive the note.
-        var temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-        {
-            JsonSerializer.Serialize(file, entry, FreezeJournalJsonContext.Default.FreezeEntry);
-            file.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, path);
+        var path = HostJournal.NewEntryPath(Directory, Environment.ProcessId);
+        // Flushed before the freeze that follows: the freeze must not outlive the note.
+        HostJournal.Write(path, new FreezeEntry(server, instance.Project, instance.Name, Environment.ProcessId, RunOwner.BootId(), DateTimeOffset.UtcNow),
+            FreezeJournalJsonContext.Default.FreezeEntry);
         return path;
     }
 
     /// <summary>Crosses an entry out (the instance was thawed, or never frozen).</summary>
-    public static void Remove(string entry)
-    {
-        try
-        {
-            File.Delete(entry);
-        }
-        catch (IOException)
-        {
-            // A leftover entry of a live or thawed instance is harmless: the next sweep finds it thawed and drops it.
-        }
-    }
+    public static void Remove(string entry) => HostJournal.Remove(entry);
 
     /// <summary>Once per connection: thaws the instances of this server that dead runs froze and never thawed.</summary>
-    public Task ThawLeftoversOnceAsync(IIncusServer server, IReporter reporter, CancellationToken ct)
-    {
-        lock (Swept)
-        {
-            if (!Swept.TryGetValue(server, out var sweep))
-            {
-                sweep = ThawLeftoversAsync(server, reporter, ct);
-                Swept.Add(server, sweep);
-            }
-            return sweep;
-        }
-    }
+    public Task ThawLeftoversOnceAsync(IIncusServer server, IReporter reporter, CancellationToken ct) =>
+        HostJournal.OnceAsync(Swept, server, () => ThawLeftoversAsync(server, reporter, ct));
 
     /// <summary>Thaws the instances of this server that dead runs froze; drops their entries once nothing is left to do.</summary>
     public async Task ThawLeftoversAsync(IIncusServer server, IReporter reporter, CancellationToken ct)
     {
-        if (!System.IO.Directory.Exists(Directory)) return;
+        var paths = HostJournal.EntryPaths(Directory);
+        if (paths.Count == 0) return;
         var name = await ServerNameAsync(server, ct).ConfigureAwait(false);
-        foreach (var (path, entry) in Entries())
+        foreach (var path in paths)
         {
-            if (entry.Server != name || !IsDead(entry)) continue;
+            if (HostJournal.Read(path, FreezeJournalJsonContext.Default.FreezeEntry) is not { } entry
+                || entry.Server != name || !RunOwner.IsDead(entry.Pid, entry.BootId)) continue;
             IncusInstance? instance;
             try
             {
@@ -109,24 +78,6 @@ public sealed class FreezeJournal(string directory)
     public static async Task<string> ServerNameAsync(IIncusServer server, CancellationToken ct) =>
         (await server.GetServerAsync(ct).ConfigureAwait(false)).Environment.ServerName ?? "";
 
-    private IEnumerable<(string Path, FreezeEntry Entry)> Entries()
-    {
-        foreach (var path in System.IO.Directory.EnumerateFiles(Directory, "*.json"))
-        {
-            FreezeEntry? entry;
-            try
-            {
-                entry = JsonSerializer.Deserialize(File.ReadAllBytes(path), FreezeJournalJsonContext.Default.FreezeEntry);
-            }
-            catch (Exception e) when (e is IOException or JsonException)
-            {
-                continue;
-            }
-            if (entry is not null) yield return (path, entry);
-        }
-    }
-
-    private static bool IsDead(FreezeEntry entry) => RunOwner.IsDead(entry.Pid, entry.BootId);
 }
 
 /// <summary>One freeze: which instance of which server, and the run (pid, boot) that froze it.</summary>

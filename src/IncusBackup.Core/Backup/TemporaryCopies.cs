@@ -1,3 +1,4 @@
+using IncusBackup.IO;
 using System.Collections.Concurrent;
 using IncusBackup.Incus;
 using IncusBackup.Reporting;

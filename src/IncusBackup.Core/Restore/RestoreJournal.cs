@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using IncusBackup.Backup;
 using IncusBackup.Incus;
@@ -13,8 +12,7 @@ namespace IncusBackup.Restore;
 /// crash, the client's power) leaves its entry behind, and the next restore run of the same server finishes the swap
 /// or puts the original back, so the temporary names never need an operator's hands.
 /// <para>
-/// Where: a host-local file per replace, under $XDG_STATE_HOME/incus-backup/restores (~/.local/state by default),
-/// beside <see cref="FreezeJournal"/>. Not in the repository: a restore only reads it (it may be read-only, remote, or
+/// Where: a <see cref="HostJournal"/> named "restores", beside <see cref="FreezeJournal"/>. Not in the repository: a restore only reads it (it may be read-only, remote, or
 /// shared by several hosts restoring to different servers), and the run that must recover is the next one on this
 /// host, which is where pid + boot id mean anything. Not in the instance's config (user.incusbackup.*): the original
 /// and the copy are renamed under it, a volume's config would need its own write, the mark would travel into the
@@ -64,17 +62,11 @@ public sealed class RestoreJournal(string directory)
     internal int ProcessId { get; init; } = Environment.ProcessId;
 
     /// <summary>The journal of the current user.</summary>
-    public static RestoreJournal ForCurrentUser()
-    {
-        var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
-        if (string.IsNullOrEmpty(state)) state = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
-        return new RestoreJournal(Path.Combine(state, "incus-backup", "restores"));
-    }
+    public static RestoreJournal ForCurrentUser() => new(HostJournal.StateDirectory("restores"));
 
     /// <summary>Writes down a replace about to start (step "upload"); returns the handle its steps write through.</summary>
     internal RestoreJournalRun Begin(string server, RestorePlan plan)
     {
-        System.IO.Directory.CreateDirectory(Directory);
         var target = plan.Target;
         var entry = new RestoreJournalEntry
         {
@@ -90,52 +82,24 @@ public sealed class RestoreJournal(string directory)
             Ephemeral = [.. plan.EphemeralInstances],
             Step = RestoreSteps.Upload,
             Pid = ProcessId,
-            BootId = BootId(),
+            BootId = RunOwner.BootId(),
             StartedAt = DateTimeOffset.UtcNow,
         };
-        var path = Path.Combine(Directory, $"{ProcessId}-{Guid.NewGuid():N}.json");
+        var path = HostJournal.NewEntryPath(Directory, ProcessId);
         Write(path, entry);
         return new RestoreJournalRun(path, entry);
     }
 
     /// <summary>Writes an entry whole under a temporary name, flushes it, and renames it into place: never half an entry.</summary>
-    internal static void Write(string path, RestoreJournalEntry entry)
-    {
-        var temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
-        {
-            JsonSerializer.Serialize(file, entry, RestoreJournalJsonContext.Default.RestoreJournalEntry);
-            file.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, path, overwrite: true);
-    }
+    internal static void Write(string path, RestoreJournalEntry entry) =>
+        HostJournal.Write(path, entry, RestoreJournalJsonContext.Default.RestoreJournalEntry);
 
     /// <summary>Crosses an entry out (the replace finished or was rolled back).</summary>
-    internal static void Remove(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // A leftover entry of a finished replace is harmless: the next recovery finds the target in place and drops it.
-        }
-    }
+    internal static void Remove(string path) => HostJournal.Remove(path);
 
     /// <summary>Once per connection: recovers the replaces of this server that dead runs left half-done.</summary>
-    public Task RecoverOnceAsync(IIncusServer server, IReporter reporter, CancellationToken ct)
-    {
-        lock (Swept)
-        {
-            if (!Swept.TryGetValue(server, out var sweep))
-            {
-                sweep = RecoverAsync(server, reporter, ct);
-                Swept.Add(server, sweep);
-            }
-            return sweep;
-        }
-    }
+    public Task RecoverOnceAsync(IIncusServer server, IReporter reporter, CancellationToken ct) =>
+        HostJournal.OnceAsync(Swept, server, () => RecoverAsync(server, reporter, ct));
 
     /// <summary>
     /// Finishes or rolls back every replace of this server that a dead run left (see the decision table above), with
@@ -143,11 +107,12 @@ public sealed class RestoreJournal(string directory)
     /// </summary>
     public async Task RecoverAsync(IIncusServer server, IReporter reporter, CancellationToken ct, bool dryRun = false)
     {
-        if (!System.IO.Directory.Exists(Directory)) return;
+        var paths = HostJournal.EntryPaths(Directory);
+        if (paths.Count == 0) return;
         var name = await FreezeJournal.ServerNameAsync(server, ct).ConfigureAwait(false);
-        foreach (var path in System.IO.Directory.EnumerateFiles(Directory, "*.json").Order(StringComparer.Ordinal).ToList())
+        foreach (var path in paths)
         {
-            if (Read(path) is not { } peek || peek.Server != name || !IsDead(peek)) continue;
+            if (Read(path) is not { } peek || peek.Server != name || !RunOwner.IsDead(peek.Pid, peek.BootId)) continue;
             // Two runs starting at once must not both recover the same entry: the first to lock it does.
             using var claim = TryClaim(path);
             if (claim is null || Read(path) is not { } entry) continue;
@@ -177,32 +142,7 @@ public sealed class RestoreJournal(string directory)
         }
     }
 
-    internal static RestoreJournalEntry? Read(string path)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(path), RestoreJournalJsonContext.Default.RestoreJournalEntry);
-        }
-        catch (Exception e) when (e is IOException or JsonException)
-        {
-            return null;
-        }
-    }
-
-    private static bool IsDead(RestoreJournalEntry entry) =>
-        entry.Pid != Environment.ProcessId && (entry.BootId != BootId() || !Posix.ProcessExists(entry.Pid));
-
-    private static string BootId()
-    {
-        try
-        {
-            return File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
-        }
-        catch (IOException)
-        {
-            return "";
-        }
-    }
+    internal static RestoreJournalEntry? Read(string path) => HostJournal.Read(path, RestoreJournalJsonContext.Default.RestoreJournalEntry);
 }
 
 /// <summary>The names of the steps a replace writes into its journal entry (the undo log's action names, and "delete").</summary>

@@ -1,3 +1,4 @@
+using IncusBackup.IO;
 using IncusBackup.Archive;
 using IncusBackup.Backup;
 using IncusBackup.Errors;

@@ -1,6 +1,4 @@
-using IncusBackup.IO;
-
-namespace IncusBackup.Backup;
+namespace IncusBackup.IO;
 
 /// <summary>
 /// Who left something behind: this process as "pid@boot id". A run is dead when its pid is gone or the host has
