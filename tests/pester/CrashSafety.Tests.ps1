@@ -109,3 +109,22 @@ Describe 'A backup run killed in the middle of the download' {
         (Test-IncusBackup -InputObject $record).Status | Should -Be 'Passed'
     }
 }
+
+Describe 'A freeze that would last longer than -FreezeTimeout' {
+    It 'thaws the instance, stops the backup with FreezeTimeout, and leaves nothing behind' -Skip:$script:NoIncus {
+        $before = @(Get-IncusBackup -Target $script:T).Count
+        $env:XDG_STATE_HOME = $script:State
+        try {
+            # gzip of 200 MiB of random bytes keeps the server reading for several seconds.
+            { Backup-IncusInstance -Name big -Project $script:P -Target $script:T -Compression gzip -Consistency Freeze -FreezeTimeout 1 -ErrorAction Stop } |
+                Should -Throw -ErrorId 'FreezeTimeout*' -ExpectedMessage "*still reading*after 1 s with $($script:P)/big frozen; it was thawed and the backup stopped*"
+        }
+        finally { $env:XDG_STATE_HOME = $script:SavedState }
+
+        (Invoke-Incus list big --project $script:P -c s -f csv) | Should -Be 'RUNNING'
+        @(Get-IncusBackup -Target $script:T).Count | Should -Be $before
+        @(Get-ChildItem -LiteralPath (Join-Path $script:T '.incomplete') -ErrorAction SilentlyContinue).Count | Should -Be 0
+        @(Get-ChildItem -LiteralPath (Join-Path $script:State 'incus-backup/frozen') -Filter *.json -ErrorAction SilentlyContinue).Count | Should -Be 0
+        (Invoke-Incus query "/1.0/instances/big/backups?project=$($script:P)" | ConvertFrom-Json).Count | Should -Be 0 -Because 'the half-written server-side backup is deleted'
+    }
+}

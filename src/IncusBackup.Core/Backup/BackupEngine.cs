@@ -143,9 +143,20 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
         }
         var hold = mode == ConsistencyMode.None
             ? ConsistencyHold.None(server, reporter)
-            : await ConsistencyHold.FreezeAsync(server, writers, reporter, Journal, info.Environment.ServerName ?? "", ct).ConfigureAwait(false);
+            : await ConsistencyHold.FreezeAsync(server, writers, reporter, Journal, info.Environment.ServerName ?? "", ct, options.FreezeTimeout).ConfigureAwait(false);
         var consistency = mode == ConsistencyMode.None ? "None" : hold.Consistency;
-        return (await exporter.ExportAsync(display, source.ServerBackups(server), request, options.ServerBackupLifetime, writer, hold, ct).ConfigureAwait(false), consistency);
+        try
+        {
+            return (await exporter.ExportAsync(display, source.ServerBackups(server), request, options.ServerBackupLifetime, writer, hold, ct, hold.Expired)
+                .ConfigureAwait(false), consistency);
+        }
+        catch (OperationCanceledException e) when (hold.Expired.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new IncusBackupException(ErrorIds.FreezeTimeout, ErrorKind.OperationStopped,
+                $"The server was still reading {display} after {hold.Limit!.Value.TotalSeconds:0} s with {string.Join(", ", writers.Where(w => w.IsActive).Select(w => $"{w.Project}/{w.Name}"))} frozen; "
+                + "it was thawed and the backup stopped. Nothing was written.", display,
+                "Raise -FreezeTimeout (0: no limit), back it up from a copy with -Consistency Snapshot on a copy-on-write pool, or pick a faster -Compression (zstd, none).", e);
+        }
     }
 
     /// <summary>

@@ -5,6 +5,15 @@ public sealed record BackupOptions
 {
     /// <summary>How a running source is held still while the server reads it (-Consistency; -NoSnapshot is None).</summary>
     public ConsistencyMode Consistency { get; init; } = ConsistencyMode.Auto;
+
+    /// <summary>
+    /// The longest a running instance stays frozen for a backup (-FreezeTimeout); past it the instance is thawed and
+    /// the backup fails with FreezeTimeout. Null: no limit. The default, 10 minutes, is about 150 GiB at the 4 s per
+    /// GiB this machine's server needs with zstd: a backup that takes longer frozen is better taken from a copy.
+    /// </summary>
+    public TimeSpan? FreezeTimeout { get; init; } = DefaultFreezeTimeout;
+
+    public static readonly TimeSpan DefaultFreezeTimeout = TimeSpan.FromMinutes(10);
     public bool Optimized { get; init; }
 
     /// <summary>Leave out snapshots (-InstanceOnly; volume_only for volumes).</summary>

@@ -25,6 +25,7 @@ internal sealed class ConsistencyHold : IAsyncDisposable
     private readonly List<IncusInstance> _held = [];
     private readonly int _writers;
     private bool _failed;
+    private CancellationTokenSource? _limit;
 
     private ConsistencyHold(IIncusServer server, IReporter reporter, int writers)
     {
@@ -36,6 +37,12 @@ internal sealed class ConsistencyHold : IAsyncDisposable
     /// <summary>Frozen (held still by us or already frozen), Stopped (nothing was running), or None (freezing failed).</summary>
     public string Consistency => _failed ? "None" : _writers > 0 ? "Frozen" : "Stopped";
 
+    /// <summary>Cancelled once the instances have been held frozen for the limit given to <see cref="FreezeAsync"/>.</summary>
+    public CancellationToken Expired => _limit?.Token ?? CancellationToken.None;
+
+    /// <summary>The limit <see cref="Expired"/> counts, when there is one.</summary>
+    public TimeSpan? Limit { get; private set; }
+
     /// <summary>A hold that holds nothing: -NoSnapshot.</summary>
     public static ConsistencyHold None(IIncusServer server, IReporter reporter) => new(server, reporter, 0);
 
@@ -44,10 +51,16 @@ internal sealed class ConsistencyHold : IAsyncDisposable
     /// a warning. Each freeze is written in <paramref name="journal"/> first, so a killed run's freezes are found again.
     /// </summary>
     public static async Task<ConsistencyHold> FreezeAsync(IIncusServer server, IReadOnlyList<IncusInstance> writers, IReporter reporter,
-        FreezeJournal? journal, string serverName, CancellationToken ct)
+        FreezeJournal? journal, string serverName, CancellationToken ct, TimeSpan? limit = null)
     {
         var active = writers.Where(w => w.IsActive).ToList();
         var hold = new ConsistencyHold(server, reporter, active.Count);
+        if (limit is { } l && active.Count > 0)
+        {
+            // Counted from before the first freeze: the longest any of them can be held by this backup.
+            hold._limit = new CancellationTokenSource(l);
+            hold.Limit = l;
+        }
         foreach (var instance in active)
         {
             var holders = Registry.GetOrCreateValue(server).GetOrAdd(Key(instance), _ => new Holders());
@@ -118,6 +131,8 @@ internal sealed class ConsistencyHold : IAsyncDisposable
             }
         }
         _held.Clear();
+        // Stopped, not disposed: whether it expired is still asked after the thaw, to say why the export stopped.
+        _limit?.CancelAfter(Timeout.InfiniteTimeSpan);
     }
 
     private static string Key(IncusInstance instance) => $"{instance.Project}/{instance.Name}";

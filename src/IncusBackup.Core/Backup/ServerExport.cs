@@ -32,19 +32,22 @@ internal sealed class ServerExport(IIncusServer server, IReporter reporter)
     /// server has finished reading the source (the end of backup creation, or of the stream for a direct export),
     /// so an instance frozen for consistency is thawed as early as possible. Returns the export method used.
     /// </summary>
+    /// <param name="readLimit">Cancelled when the server has read too long (a freeze's limit): stops the export like
+    /// <paramref name="ct"/> while the server reads, and not after.</param>
     public async Task<string> ExportAsync(string display, IServerBackups backups, ServerBackupRequest request, TimeSpan lifetime,
-        HashingStream writer, IAsyncDisposable whileServerReads, CancellationToken ct)
+        HashingStream writer, IAsyncDisposable whileServerReads, CancellationToken ct, CancellationToken readLimit = default)
     {
         if (await server.HasExtensionAsync("direct_backup", ct).ConfigureAwait(false))
         {
             await using (whileServerReads.ConfigureAwait(false))
             {
-                using var download = await backups.ExportDirectAsync(request, ct).ConfigureAwait(false);
-                await CopyBodyAsync(display, download, writer, ct).ConfigureAwait(false);
+                using var reading = CancellationTokenSource.CreateLinkedTokenSource(ct, readLimit);
+                using var download = await backups.ExportDirectAsync(request, reading.Token).ConfigureAwait(false);
+                await CopyBodyAsync(display, download, writer, reading.Token).ConfigureAwait(false);
             }
             return "Direct";
         }
-        await ServerBackupExportAsync(display, backups, request, lifetime, writer, whileServerReads, ct).ConfigureAwait(false);
+        await ServerBackupExportAsync(display, backups, request, lifetime, writer, whileServerReads, ct, readLimit).ConfigureAwait(false);
         return "ServerBackup";
     }
 
@@ -89,7 +92,7 @@ internal sealed class ServerExport(IIncusServer server, IReporter reporter)
         $"{ServerBackupPrefix}{Environment.ProcessId}-{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
 
     private async Task ServerBackupExportAsync(string display, IServerBackups backups, ServerBackupRequest request, TimeSpan lifetime,
-        HashingStream writer, IAsyncDisposable whileServerReads, CancellationToken ct)
+        HashingStream writer, IAsyncDisposable whileServerReads, CancellationToken ct, CancellationToken readLimit)
     {
         var name = NewServerBackupName();
         var created = false;
@@ -98,17 +101,18 @@ internal sealed class ServerExport(IIncusServer server, IReporter reporter)
         {
             await using (whileServerReads.ConfigureAwait(false))
             {
-                operation = await backups.StartCreateAsync(request with { Name = name, ExpiresAt = DateTimeOffset.UtcNow + lifetime }, ct).ConfigureAwait(false);
+                using var reading = CancellationTokenSource.CreateLinkedTokenSource(ct, readLimit);
+                operation = await backups.StartCreateAsync(request with { Name = name, ExpiresAt = DateTimeOffset.UtcNow + lifetime }, reading.Token).ConfigureAwait(false);
                 reporter.Verbose($"Server is writing backup {name} of {display}.");
                 try
                 {
                     await server.Operations.WaitAsync(operation,
-                        op => reporter.Progress(new ItemProgress(display, "Creating server backup", 0, null, op.MetadataText("create_backup_progress"))), ct).ConfigureAwait(false);
+                        op => reporter.Progress(new ItemProgress(display, "Creating server backup", 0, null, op.MetadataText("create_backup_progress"))), reading.Token).ConfigureAwait(false);
                 }
                 catch (IncusOperationLostException)
                 {
                     // The operation ended and expired before we read it; the backup row tells whether it worked.
-                    if (await backups.TryGetAsync(name, ct).ConfigureAwait(false) is null) throw;
+                    if (await backups.TryGetAsync(name, reading.Token).ConfigureAwait(false) is null) throw;
                 }
                 created = true;
             }

@@ -105,6 +105,9 @@ public static class ErrorIds
     public const string TargetExists = "TargetExists";
     public const string ConfirmationRequired = "ConfirmationRequired";
     public const string DependencyMissing = "DependencyMissing";
+
+    /// <summary>A running instance would have stayed frozen longer than -FreezeTimeout; it was thawed, nothing written.</summary>
+    public const string FreezeTimeout = "FreezeTimeout";
     public const string RestoreFailed = "RestoreFailed";
     public const string ReplaceRolledBack = "ReplaceRolledBack";
     public const string ReplaceNotSupported = "ReplaceNotSupported";

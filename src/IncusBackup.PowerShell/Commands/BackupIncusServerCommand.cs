@@ -36,6 +36,15 @@ public sealed class BackupIncusServerCommand : ConnectedCmdlet
     /// <summary>-NoSnapshot wins, as the shortcut for None.</summary>
     private ConsistencyMode EffectiveConsistency => NoSnapshot ? ConsistencyMode.None : Consistency;
 
+    /// <summary>
+    /// The longest, in seconds, a running instance stays frozen for the backup (Freeze consistency); past it the
+    /// instance is thawed and the backup fails with FreezeTimeout. 0: no limit. Default 600.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int FreezeTimeout { get; set; } = (int)BackupOptions.DefaultFreezeTimeout.TotalSeconds;
+
+
     /// <summary>Storage-driver-optimized exports: faster, but they restore only onto the same storage driver.</summary>
     [Parameter]
     public SwitchParameter Optimized { get; set; }
@@ -69,7 +78,14 @@ public sealed class BackupIncusServerCommand : ConnectedCmdlet
 
         var repository = OpenRepositoryForWrite(target);
         using var hold = HoldShared(repository);
-        var options = new BackupOptions { Consistency = EffectiveConsistency, Optimized = Optimized, Compression = Compression, RunId = runId };
+        var options = new BackupOptions
+        {
+            Consistency = EffectiveConsistency,
+            FreezeTimeout = FreezeTimeout == 0 ? null : TimeSpan.FromSeconds(FreezeTimeout),
+            Optimized = Optimized,
+            Compression = Compression,
+            RunId = runId,
+        };
         var engine = new BackupEngine(server, repository, ToolVersion);
         var sources = approvedInstances.Cast<IBackupSource>().Concat(approvedVolumes).ToList();
         var estimate = sources.Sum(s => Await(ct => BackupEngine.EstimateSizeAsync(server, s, ct))) + images.Sum(i => i.EstimatedBytes);

@@ -27,6 +27,14 @@ public abstract class ExportBackupCmdlet<TSource> : BackupCmdlet<TSource> where 
     /// <summary>-NoSnapshot wins, as the shortcut for None.</summary>
     private protected ConsistencyMode EffectiveConsistency => NoSnapshot ? ConsistencyMode.None : Consistency;
 
+    /// <summary>
+    /// The longest, in seconds, a running instance stays frozen for the backup (Freeze consistency); past it the
+    /// instance is thawed and the backup fails with FreezeTimeout. 0: no limit. Default 600.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int FreezeTimeout { get; set; } = (int)BackupOptions.DefaultFreezeTimeout.TotalSeconds;
+
     /// <summary>Storage-driver-optimized export: faster, but restores only onto the same storage driver.</summary>
     [Parameter]
     public SwitchParameter Optimized { get; set; }
@@ -43,6 +51,7 @@ public abstract class ExportBackupCmdlet<TSource> : BackupCmdlet<TSource> where 
         var options = new BackupOptions
         {
             Consistency = EffectiveConsistency,
+            FreezeTimeout = FreezeTimeout == 0 ? null : TimeSpan.FromSeconds(FreezeTimeout),
             Optimized = Optimized,
             WithoutSnapshots = WithoutSnapshots,
             Compression = Compression,
