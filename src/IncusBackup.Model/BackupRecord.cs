@@ -48,6 +48,9 @@ public sealed class BackupRecord
     /// <summary>How a running source was held still while it was read (Frozen, Stopped or None).</summary>
     public string? Consistency { get; init; }
     public string? ServerVersion { get; init; }
+
+    /// <summary>The name of the Incus server the backup came from (its host name when standalone), from the manifest.</summary>
+    public string? ServerName { get; init; }
     public required string Sha256 { get; init; }
 
     /// <summary>The archive's file name within the backup (export.tar.zst, volume.tar.gz...).</summary>

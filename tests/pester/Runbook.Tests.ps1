@@ -63,6 +63,16 @@ Describe 'A runbook' {
         (Get-Item $archive).UnixFileMode | Should -Be ([System.IO.UnixFileMode] 'UserRead, UserWrite')
     }
 
+    It 'records the server a backup came from, and selects by it with -ServerName' {
+        $server = (& incus query /1.0 | ConvertFrom-Json).environment
+        $script:First.ServerName | Should -Be $server.server_name
+        $manifest = Get-Content -Raw (Join-Path $script:First.Location 'manifest.json') | ConvertFrom-Json
+        $manifest.server.certificate_fingerprint | Should -Be $server.certificate_fingerprint
+        $manifest.server.endpoint | Should -BeLike 'unix://*'
+        (Get-IncusBackup -Target $script:T -Project $script:P -ServerName $server.server_name).Version | Should -Contain $script:First.Version
+        Get-IncusBackup -Target $script:T -Project $script:P -ServerName 'no-such-host*' | Should -BeNullOrEmpty
+    }
+
     It 'picks the newer of two backups with Get-IncusBackup -Latest' {
         $second = Backup-IncusInstance -Name c1 -Project $script:P -Target $script:T
         $second.Version | Should -Not -Be $script:First.Version

@@ -101,7 +101,7 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
                 CompletedAt = DateTimeOffset.UtcNow,
                 ToolVersion = toolVersion,
                 RunId = options.RunId,
-                Server = ManifestServer.Of(info, server.Endpoint),
+                Server = ManifestServer.Of(info, server),
                 Options = new ManifestOptions
                 {
                     Consistency = consistency,

@@ -53,7 +53,7 @@ public sealed class ImageBackupEngine(IIncusServer server, IBackupRepository rep
             CompletedAt = DateTimeOffset.UtcNow,
             ToolVersion = toolVersion,
             RunId = RunId,
-            Server = ManifestServer.Of(info, server.Endpoint),
+            Server = ManifestServer.Of(info, server),
             Options = new ManifestOptions
             {
                 Consistency = "None",

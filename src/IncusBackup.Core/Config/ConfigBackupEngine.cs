@@ -49,7 +49,7 @@ public sealed class ConfigBackupEngine(Incus.IIncusServer server, IBackupReposit
             CompletedAt = DateTimeOffset.UtcNow,
             ToolVersion = toolVersion,
             RunId = RunId,
-            Server = ManifestServer.Of(info, server.Endpoint),
+            Server = ManifestServer.Of(info, server),
             Options = new ManifestOptions { Consistency = "None", Compression = "none", DetectedCompression = "none", ExportMethod = "Config" },
             Files = [.. files.OrderBy(f => Array.IndexOf([.. ConfigSnapshot.FileNames.Values], f.Name))],
         };

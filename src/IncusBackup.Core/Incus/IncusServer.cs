@@ -11,6 +11,9 @@ public interface IIncusServer : IDisposable
     /// <summary>Where the server is, for messages and manifests ("unix:///var/lib/incus/unix.socket").</summary>
     string Endpoint { get; }
 
+    /// <summary>The incus CLI remote it was reached through, if any (for manifests: where a backup came from).</summary>
+    string? RemoteName => null;
+
     /// <summary>GET /1.0, read once; also proves the server is reachable and trusts us.</summary>
     Task<ServerInfo> GetServerAsync(CancellationToken ct);
 
@@ -51,6 +54,8 @@ internal sealed class IncusServer : IIncusServer
     }
 
     public string Endpoint => _transport.Endpoint;
+
+    public string? RemoteName => _transport.RemoteName;
     public IInstancesApi Instances { get; }
     public IStorageVolumesApi StorageVolumes { get; }
     public IStoragePoolsApi StoragePools { get; }

@@ -32,18 +32,28 @@ public sealed class BackupManifest
 
 public sealed class ManifestServer
 {
-    /// <summary>The server a backup comes from, as GET /1.0 describes it.</summary>
-    public static ManifestServer Of(Incus.ServerInfo info, string endpoint) => new()
+    /// <summary>The server a backup comes from, as GET /1.0 describes it, and how this client reached it.</summary>
+    public static ManifestServer Of(Incus.ServerInfo info, Incus.IIncusServer server) => new()
     {
         Version = info.Environment.ServerVersion,
         Name = info.Environment.ServerName,
         Clustered = info.Environment.ServerClustered,
-        Endpoint = endpoint,
+        Endpoint = server.Endpoint,
+        Remote = server.RemoteName,
+        CertificateFingerprint = info.Environment.CertificateFingerprint,
     };
 
     public string Version { get; set; } = "";
+
+    /// <summary>The server's name (its host name when standalone): what tells the hosts sharing a repository apart.</summary>
     public string? Name { get; set; }
     public string? Endpoint { get; set; }
+
+    /// <summary>The incus CLI remote the backup was taken through (null: the local socket or -Server).</summary>
+    public string? Remote { get; set; }
+
+    /// <summary>The SHA-256 fingerprint of the server's certificate.</summary>
+    public string? CertificateFingerprint { get; set; }
     public bool Clustered { get; set; }
 }
 

@@ -15,6 +15,9 @@ public sealed record BackupQuery
     public bool NamePrefix { get; init; }
     public string? Project { get; init; }
     public string? Pool { get; init; }
+
+    /// <summary>The server the backups came from, by name (wildcards allowed).</summary>
+    public string? ServerName { get; init; }
     public string? Version { get; init; }
 
     /// <summary>Only the newest backup of each resource.</summary>
@@ -39,8 +42,10 @@ public sealed record BackupQuery
 
     public IEnumerable<BackupRecord> Apply(IEnumerable<BackupRecord> records)
     {
+        var server = ServerName is null ? null : new Wildcard(ServerName);
         var candidates = records.Where(r =>
             (Kind is null || r.Kind == Kind) &&
+            (server is null || server.IsMatch(r.ServerName ?? "")) &&
             (Project is null || r.Project == Project) &&
             (Pool is null || r.Pool == Pool) &&
             (Version is null || r.Version == Version) &&
@@ -57,7 +62,7 @@ public sealed record BackupQuery
             || prefixes.Any(p => r.Name.StartsWith(p, StringComparison.OrdinalIgnoreCase)));
         if (!Latest) return filtered;
         return filtered
-            .GroupBy(r => (r.Kind, r.Project, r.Pool, r.Name))
+            .GroupBy(r => (r.Kind, r.Project, r.Pool, r.Name, r.ServerName))
             .Select(g => g.OrderBy(r => BackupVersion.Parse(r.Version)).Last());
     }
 }

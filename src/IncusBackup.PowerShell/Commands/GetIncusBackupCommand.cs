@@ -22,6 +22,11 @@ public sealed class GetIncusBackupCommand : RepositoryCmdlet
     [ArgumentCompleter(typeof(Completers.PoolNameCompleter))]
     public string? Pool { get; set; }
 
+    /// <summary>Only backups from this Incus server, by name (wildcards allowed): for a repository several hosts share.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    public string? ServerName { get; set; }
+
     /// <summary>One version (YYYYMMDDThhmmssZ).</summary>
     [Parameter]
     [ArgumentCompleter(typeof(Completers.BackupVersionCompleter))]
@@ -59,6 +64,7 @@ public sealed class GetIncusBackupCommand : RepositoryCmdlet
             Names = _names,
             Project = Project,
             Pool = Pool,
+            ServerName = ServerName,
             Version = Version,
             Latest = Latest,
             After = After,

@@ -19,6 +19,7 @@ internal sealed record BackupSelection
     /// <summary>The project when no names are given (null: every project).</summary>
     public string? Project { get; init; }
     public string? Pool { get; init; }
+    public string? ServerName { get; init; }
     public string? Version { get; init; }
     public bool Latest { get; init; }
     public DateTime? After { get; init; }
@@ -37,6 +38,7 @@ internal sealed record BackupSelection
                 Names = names,
                 Project = project,
                 Pool = Pool,
+                ServerName = ServerName,
                 Version = Version,
                 Latest = Latest,
                 After = After,

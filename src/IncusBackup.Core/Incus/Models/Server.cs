@@ -16,5 +16,8 @@ public sealed class ServerEnvironment
     public string ServerVersion { get; set; } = "";
     public string? ServerName { get; set; }
     public bool ServerClustered { get; set; }
+
+    /// <summary>The SHA-256 fingerprint of the server's certificate: who the server is, whatever its address.</summary>
+    public string? CertificateFingerprint { get; set; }
     public string? Storage { get; set; }
 }

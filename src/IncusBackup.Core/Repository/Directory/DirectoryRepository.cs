@@ -250,6 +250,7 @@ internal sealed class DirectoryRepository : IBackupRepository
             RunId = manifest.RunId,
             Type = manifest.InstanceType,
             ServerVersion = manifest.Server.Version,
+            ServerName = manifest.Server.Name,
             ArchiveName = archive.Name,
             Protected = File.Exists(Path.Combine(folder, ProtectedMarker)),
             Location = folder,

@@ -48,4 +48,27 @@ public sealed class BackupQueryTests
         Assert.Single(new BackupQuery { Pool = "fast" }.Apply(All));
         Assert.Equal(2, new BackupQuery { Version = "20260101T000000Z" }.Apply(All).Count());
     }
+
+    [Fact]
+    public void ServerName_FiltersByTheServerTheBackupsCameFrom_AndLatestKeepsEachServersOwn()
+    {
+        BackupRecord[] shared =
+        [
+            With(R("web", "20260101T000000Z"), "host-a"), With(R("web", "20260102T000000Z"), "host-b"),
+            With(R("web", "20260103T000000Z"), "host-a"), R("web", "20251201T000000Z"),
+        ];
+
+        Assert.Equal(["20260101T000000Z", "20260103T000000Z"], new BackupQuery { ServerName = "host-a" }.Apply(shared).Select(r => r.Version));
+        Assert.Equal(3, new BackupQuery { ServerName = "HOST-*" }.Apply(shared).Count());
+        // One newest per server: host-a's, host-b's, and that of the backup that names no server.
+        Assert.Equal(["20251201T000000Z", "20260102T000000Z", "20260103T000000Z"],
+            new BackupQuery { Latest = true }.Apply(shared).Select(r => r.Version).Order(StringComparer.Ordinal));
+    }
+
+    private static BackupRecord With(BackupRecord record, string server) => new()
+    {
+        Kind = record.Kind, Project = record.Project, Pool = record.Pool, Name = record.Name, Version = record.Version, Timestamp = record.Timestamp,
+        Compression = record.Compression, Sha256 = record.Sha256, ArchiveName = record.ArchiveName, Location = record.Location, Repository = record.Repository,
+        ServerName = server,
+    };
 }
