@@ -73,6 +73,6 @@ Describe 'restic: target' {
         $err = $null
         try { Get-IncusBackup -Target "restic:$(Join-Path $script:T 'nothing-here')" -ErrorAction Stop } catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -BeLike 'ResticRepositoryNotInitialized*'
-        $err.ErrorDetails.RecommendedAction + $err.CategoryInfo + $err.Exception.Message | Out-Null
+        $err.ErrorDetails.RecommendedAction | Should -BeLike '*restic init*'
     }
 }
