@@ -59,6 +59,22 @@ public static class ErrorIds
     public const string RepositoryLocked = "RepositoryLocked";
     public const string ConfigFileInvalid = "ConfigFileInvalid";
 
+    // The restic backend (-Target restic:...).
+    /// <summary>None of RESTIC_PASSWORD, RESTIC_PASSWORD_FILE, RESTIC_PASSWORD_COMMAND is set.</summary>
+    public const string ResticPasswordMissing = "ResticPasswordMissing";
+
+    /// <summary>The password does not open the restic repository.</summary>
+    public const string ResticPasswordWrong = "ResticPasswordWrong";
+
+    /// <summary>No restic repository at the location (run 'restic init' first), or it cannot be reached.</summary>
+    public const string ResticRepositoryNotInitialized = "ResticRepositoryNotInitialized";
+
+    /// <summary>restic is not installed ($INCUS_BACKUP_RESTIC, or restic on PATH).</summary>
+    public const string ResticNotFound = "ResticNotFound";
+
+    /// <summary>restic exited with an error this module has no more specific ErrorId for.</summary>
+    public const string ResticFailed = "ResticFailed";
+
     // Resources and names.
     public const string InstanceNotFound = "InstanceNotFound";
     public const string VolumeNotFound = "VolumeNotFound";

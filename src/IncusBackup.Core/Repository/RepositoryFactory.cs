@@ -1,5 +1,6 @@
 using IncusBackup.Configuration;
 using IncusBackup.Repository.Directory;
+using IncusBackup.Repository.Restic;
 
 namespace IncusBackup.Repository;
 
@@ -28,7 +29,7 @@ public interface IRepositoryProvider
 /// </summary>
 public static class RepositoryFactory
 {
-    private static readonly IRepositoryProvider[] Providers = [new DirectoryRepositoryProvider()];
+    private static readonly IRepositoryProvider[] Providers = [new DirectoryRepositoryProvider(), new ResticRepositoryProvider()];
 
     public static IEnumerable<string> Schemes => Providers.Select(p => p.Scheme);
 

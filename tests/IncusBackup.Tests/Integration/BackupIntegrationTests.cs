@@ -177,7 +177,7 @@ public sealed class BackupIntegrationTests(BackupScenario scenario) : IClassFixt
     [IncusFact]
     public void BadTargets_AreTerminatingErrorsBeforeAnyExport()
     {
-        var scheme = Run("Backup-IncusInstance -Name c1 -Project $P -Target 'restic:/x' -ErrorAction Stop");
+        var scheme = Run("Backup-IncusInstance -Name c1 -Project $P -Target 'rclone:/x' -ErrorAction Stop");
         Assert.StartsWith("TargetSchemeUnsupported,", scheme.TerminatingError?.FullyQualifiedErrorId ?? scheme.Errors.Single().FullyQualifiedErrorId, StringComparison.Ordinal);
 
         var notWritable = Run("Backup-IncusInstance -Name c1 -Project $P -Target '/etc/hostname/repo' -ErrorAction Stop");

@@ -226,44 +226,8 @@ internal sealed class DirectoryRepository : IBackupRepository
         return removed;
     }
 
-    internal BackupRecord ToRecord(BackupManifest manifest, string folder)
-    {
-        var archive = manifest.Files.FirstOrDefault() ?? new ManifestFile();
-        return new BackupRecord
-        {
-            Kind = Enum.Parse<BackupKind>(manifest.Kind, ignoreCase: true),
-            Project = manifest.Project,
-            Pool = manifest.Pool,
-            Name = manifest.Name,
-            Version = Path.GetFileName(folder),
-            // When the backup started, to the tick; its version (the folder) has only whole seconds.
-            Timestamp = manifest.CreatedAt != default ? manifest.CreatedAt.ToUniversalTime() : new DateTimeOffset(BackupVersion.Parse(Path.GetFileName(folder)).Timestamp),
-            // A split image has two files; the size is what the backup takes.
-            Size = manifest.Files.Sum(f => f.Size),
-            Sha256 = archive.Sha256,
-            Compression = manifest.Options.DetectedCompression,
-            WithoutSnapshots = manifest.Options.InstanceOnly,
-            Optimized = manifest.Options.Optimized,
-            Consistency = manifest.Options.Consistency,
-            Snapshots = [.. manifest.Snapshots],
-            Aliases = ImageAliases(manifest),
-            RunId = manifest.RunId,
-            Type = manifest.InstanceType,
-            ServerVersion = manifest.Server.Version,
-            ServerName = manifest.Server.Name,
-            ArchiveName = archive.Name,
-            Protected = File.Exists(Path.Combine(folder, ProtectedMarker)),
-            Location = folder,
-            Repository = Target,
-        };
-    }
-
-    /// <summary>The alias names an image backup's manifest records.</summary>
-    private static string[] ImageAliases(BackupManifest manifest) =>
-        manifest.Kind == "image" && manifest.Source is { ValueKind: JsonValueKind.Object } source
-            && source.TryGetProperty("aliases", out var aliases) && aliases.ValueKind == JsonValueKind.Array
-            ? [.. aliases.EnumerateArray().Select(a => a.TryGetProperty("name", out var n) ? n.GetString() : null).OfType<string>()]
-            : [];
+    internal BackupRecord ToRecord(BackupManifest manifest, string folder) =>
+        BackupRecords.FromManifest(manifest, Path.GetFileName(folder), folder, Target, File.Exists(Path.Combine(folder, ProtectedMarker)));
 
     /// <summary>The record's folder, provided it lies inside this repository (records can come from anywhere in a pipeline).</summary>
     private string FolderOf(BackupRecord backup)

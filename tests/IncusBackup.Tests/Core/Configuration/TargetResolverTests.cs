@@ -49,7 +49,7 @@ public sealed class TargetResolverTests : IDisposable
     }
 
     [Theory]
-    [InlineData("restic:/repo")]
+    [InlineData("rclone:/repo")]
     [InlineData("s3:bucket/x")]
     public void UnknownScheme_IsRejected(string value)
     {
@@ -59,7 +59,7 @@ public sealed class TargetResolverTests : IDisposable
     }
 
     [Theory]
-    [InlineData("restic:/repo", "restic")]
+    [InlineData("rclone:/repo", "rclone")]
     [InlineData("sftp:host:/x", "sftp")]
     public void UnknownScheme_NamesItAndRecommendsDir(string value, string scheme)
     {

@@ -1,0 +1,41 @@
+using IncusBackup.Errors;
+
+namespace IncusBackup.Repository.Restic;
+
+/// <summary>Turns a failed restic run (exit code and stderr) into an error with a stable ErrorId and a next step.</summary>
+internal static class ResticErrors
+{
+    public static IncusBackupException From(string location, string what, int exitCode, string stderr)
+    {
+        var detail = stderr.Trim();
+        // restic 0.14 exits 1 for all of these; later versions add codes 10 (no repository) and 12 (wrong password).
+        if (exitCode == 10 || detail.Contains("Is there a repository at the following location?", StringComparison.Ordinal)
+            || detail.Contains("unable to open config file", StringComparison.Ordinal))
+        {
+            return new IncusBackupException(ErrorIds.ResticRepositoryNotInitialized, ErrorKind.NotFound,
+                $"There is no restic repository at '{location}' (or it cannot be reached): {FirstLine(detail)}", location,
+                $"Create it once with 'restic init' (RESTIC_REPOSITORY={location} and the password in the environment), then run the command again.");
+        }
+        if (exitCode == 12 || detail.Contains("wrong password", StringComparison.Ordinal))
+        {
+            return new IncusBackupException(ErrorIds.ResticPasswordWrong, ErrorKind.PermissionDenied,
+                $"The password does not open the restic repository '{location}'.", location,
+                "Check $env:RESTIC_PASSWORD (or RESTIC_PASSWORD_FILE, RESTIC_PASSWORD_COMMAND).");
+        }
+        if (exitCode == 11 || detail.Contains("repository is already locked", StringComparison.Ordinal))
+        {
+            return new IncusBackupException(ErrorIds.RepositoryLocked, ErrorKind.ResourceUnavailable,
+                $"The restic repository '{location}' is locked by another restic run: {FirstLine(detail)}", location,
+                "Wait for the other run to finish; a lock left by a dead run goes with 'restic unlock'.");
+        }
+        return new IncusBackupException(ErrorIds.ResticFailed, ErrorKind.OperationFailed,
+            $"restic failed to {what} in '{location}' (exit code {exitCode}): {detail}", location);
+    }
+
+    public static IncusBackupException NotInstalled(string binary, Exception inner) =>
+        new(ErrorIds.ResticNotFound, ErrorKind.NotFound,
+            $"restic cannot be started ('{binary}'): {inner.Message}", binary,
+            $"Install restic 0.14 or later (apt-get install restic) or point $env:{ResticCommand.BinaryVariable} at it.", inner);
+
+    private static string FirstLine(string text) => text.Split('\n')[0].Trim();
+}

@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using IncusBackup.Errors;
+using IncusBackup.IO;
+
+namespace IncusBackup.Repository.Restic;
+
+/// <summary>
+/// The restic backend: every backup is one restic snapshot per archive file (streamed through
+/// <c>restic backup --stdin</c>) plus a seal snapshot holding manifest.json and checksums.txt, written last and
+/// tagged with what the backup is (see <see cref="ResticTags"/>). Only sealed backups are listed. A record's
+/// Location is the path the directory backend would use ("instances/&lt;project&gt;/&lt;name&gt;/&lt;version&gt;"),
+/// stored as the seal's location= tag. restic locks the repository itself, so <see cref="Lock"/> holds nothing.
+/// </summary>
+internal sealed class ResticRepository(string location, Func<string, string?> environment) : IBackupRepository
+{
+    // Listing reads one manifest per backup; a few restic processes at once keep that bearable on 2 cores.
+    private const int ListParallelism = 4;
+
+    public string Location { get; } = location;
+
+    public string Target => "restic:" + Location;
+
+    /// <summary>Checks the password is set and the repository opens with it (restic cat config).</summary>
+    public static ResticRepository Open(string location, Func<string, string?> environment)
+    {
+        ResticCommand.EnsurePassword(location, environment);
+        var repository = new ResticRepository(location, environment);
+        repository.Run(ResticCommand.CatConfig(), "open the repository");
+        return repository;
+    }
+
+    public IStagedBackup BeginBackup(ResourceKey resource)
+    {
+        LocationOf(resource, "20000101T000000Z");
+        return new ResticStagedBackup(this, resource);
+    }
+
+    public string LocationOf(ResourceKey resource, string version)
+    {
+        ResourceName.EnsureSafeSegment(version, "version");
+        if (resource.Kind == BackupKind.Config) return $"config/{version}";
+        ResourceName.EnsureSafeSegment(resource.Project, "project");
+        ResourceName.EnsureSafeSegment(resource.Name, resource.Kind.ToString().ToLowerInvariant());
+        return resource.Kind switch
+        {
+            BackupKind.Instance => $"instances/{resource.Project}/{resource.Name}/{version}",
+            BackupKind.Volume => $"volumes/{resource.Project}/{ResourceName.EnsureSafeSegment(resource.Pool, "pool")}/{resource.Name}/{version}",
+            BackupKind.Image => $"images/{resource.Name}/{version}",
+            _ => throw new NotSupportedException($"{resource.Kind} backups are not supported yet."),
+        };
+    }
+
+    public async Task<RepositoryListing> ListAsync(BackupKind? kind, CancellationToken ct)
+    {
+        var seals = (await SnapshotsAsync(ct).ConfigureAwait(false))
+            .Where(s => s.IsSeal && s.Location is not null && s.Version is not null)
+            .Where(s => kind is null || ResticTags.Value(s.Tags, "kind") == kind.Value.ToString().ToLowerInvariant())
+            .ToList();
+        var results = new (BackupRecord? Record, string? Problem)[seals.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, seals.Count), new ParallelOptions { MaxDegreeOfParallelism = ListParallelism, CancellationToken = ct },
+            async (i, token) =>
+            {
+                try
+                {
+                    results[i] = (await RecordOfAsync(seals[i], token).ConfigureAwait(false), null);
+                }
+                catch (IncusBackupException e)
+                {
+                    // A damaged backup is reported, not a reason to hide the others.
+                    results[i] = (null, $"restic snapshot {seals[i].ShortId} ({seals[i].Location}) cannot be read: {e.Message}");
+                }
+            }).ConfigureAwait(false);
+        var records = results.Select(r => r.Record).OfType<BackupRecord>()
+            .OrderBy(r => (r.Kind, r.Project, r.Pool ?? "", r.Name))
+            .ThenBy(r => BackupVersion.Parse(r.Version))
+            .ToList();
+        return new RepositoryListing(records, [.. results.Select(r => r.Problem).OfType<string>()]);
+    }
+
+    public async Task<Stream> OpenReadAsync(BackupRecord backup, string fileName, CancellationToken ct)
+    {
+        var snapshots = await SnapshotsAsync(ct).ConfigureAwait(false);
+        var seal = SealOf(backup, snapshots);
+        if (fileName is BackupSeal.ManifestFile or BackupSeal.ChecksumsFile) return Dump(seal.Id, fileName, $"read {fileName} of {backup}");
+        var data = ResticTags.Files(seal.Tags).TryGetValue(fileName, out var id) ? snapshots.FirstOrDefault(s => s.Id.StartsWith(id, StringComparison.Ordinal)) : null;
+        if (data is null || data.Paths.Count != 1)
+        {
+            throw new IncusBackupException(ErrorIds.BackupFileMissing, ErrorKind.InvalidData,
+                $"The backup {backup} in {Target} has no snapshot holding '{fileName}'.", backup.ToString(), "Restore another version (Get-IncusBackup lists them).");
+        }
+        return Dump(data.Id, data.Paths[0].TrimStart('/'), $"read {fileName} of {backup}");
+    }
+
+    public async Task<BackupRecord> SetProtectedAsync(BackupRecord backup, bool protect, CancellationToken ct)
+    {
+        var seal = SealOf(backup, await SnapshotsAsync(ct).ConfigureAwait(false));
+        if (seal.IsProtected != protect)
+            await RunAsync(ResticCommand.Tag(seal.Id, ResticTags.Protected, protect), protect ? "protect a backup" : "unprotect a backup", ct).ConfigureAwait(false);
+        var updated = SealOf(backup, await SnapshotsAsync(ct).ConfigureAwait(false));
+        return await RecordOfAsync(updated, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Forgets the seal first (so a half-removed backup is never listed), then its archive snapshots, and prunes.</summary>
+    public async Task RemoveAsync(BackupRecord backup, CancellationToken ct)
+    {
+        var snapshots = await SnapshotsAsync(ct).ConfigureAwait(false);
+        var seal = SealOf(backup, snapshots);
+        var parts = snapshots.Where(s => !s.IsSeal && s.BackupId is not null && s.BackupId == seal.BackupId).Select(s => s.Id);
+        await RunAsync(ResticCommand.Forget([seal.Id, .. parts], prune: true), $"remove {backup}", ct).ConfigureAwait(false);
+    }
+
+    /// <summary>restic takes its own locks (backup shares the repository, forget --prune holds it alone): nothing to hold here.</summary>
+    public IDisposable Lock(RepositoryLockMode mode) => NoLock.Instance;
+
+    /// <summary>
+    /// Clears stale restic locks (restic unlock removes only those of dead processes) and forgets the archive
+    /// snapshots of backups that were never sealed, when the run that wrote them (on this machine) is gone.
+    /// </summary>
+    public int CleanupLeftovers()
+    {
+        Run(ResticCommand.Unlock(), "remove stale locks");
+        var snapshots = SnapshotsAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var sealedIds = snapshots.Where(s => s.IsSeal).Select(s => s.BackupId).ToHashSet(StringComparer.Ordinal);
+        var orphans = snapshots.Where(s => s.Tags.Contains(ResticTags.Data) && !sealedIds.Contains(s.BackupId) && IsDeadLocalRun(ResticTags.Value(s.Tags, "run")))
+            .Select(s => s.Id).ToList();
+        if (orphans.Count > 0) Run(ResticCommand.Forget(orphans, prune: false), "forget unfinished backups");
+        return orphans.Count;
+    }
+
+    /// <summary>restic compresses and deduplicates, and many backends have no notion of free space: no pre-flight.</summary>
+    public void EnsureFreeSpace(long neededBytes, string forWhat)
+    {
+    }
+
+    /// <summary>This machine and process, as the run= tag of archive snapshots names them.</summary>
+    internal static string RunTag => $"{Environment.ProcessId}@{Environment.MachineName}";
+
+    internal ProcessStartInfo Command(IEnumerable<string> arguments, string? workingDirectory = null) =>
+        ResticCommand.Build(Location, arguments, environment, workingDirectory);
+
+    internal string Run(IEnumerable<string> arguments, string what) => ResticProcess.Run(Command(arguments), Location, what);
+
+    internal Task<string> RunAsync(IEnumerable<string> arguments, string what, CancellationToken ct) =>
+        ResticProcess.RunAsync(Command(arguments), Location, what, ct);
+
+    internal async Task<List<ResticSnapshot>> SnapshotsAsync(CancellationToken ct) =>
+        ResticSnapshot.ParseList(await RunAsync(ResticCommand.Snapshots(), "list snapshots", ct).ConfigureAwait(false));
+
+    internal Stream Dump(string snapshotId, string path, string what)
+    {
+        var process = ResticProcess.Start(Command(ResticCommand.Dump(snapshotId, path)));
+        process.StandardInput.Close();
+        return new ResticDumpStream(process, Location, what);
+    }
+
+    internal BackupRecord ToRecord(BackupManifest manifest, string sealLocation, bool isProtected) =>
+        BackupRecords.FromManifest(manifest, manifest.Version, sealLocation, Target, isProtected);
+
+    private async Task<BackupRecord> RecordOfAsync(ResticSnapshot seal, CancellationToken ct)
+    {
+        await using var stream = Dump(seal.Id, BackupSeal.ManifestFile, "read a manifest");
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer, ct).ConfigureAwait(false);
+        var manifest = BackupSeal.ParseManifest(buffer.ToArray(), $"restic snapshot {seal.ShortId}");
+        return BackupRecords.FromManifest(manifest, seal.Version!, seal.Location!, Target, seal.IsProtected);
+    }
+
+    private ResticSnapshot SealOf(BackupRecord backup, List<ResticSnapshot> snapshots) =>
+        snapshots.Where(s => s.IsSeal && s.Location == backup.Location).OrderBy(s => s.Time).LastOrDefault()
+        ?? throw new IncusBackupException(ErrorIds.BackupNotFound, ErrorKind.NotFound, $"The backup {backup} is no longer in {Target}.", backup.ToString(),
+            "Pipe records from Get-IncusBackup of this repository.");
+
+    private static bool IsDeadLocalRun(string? run)
+    {
+        var at = run?.IndexOf('@') ?? -1;
+        return at > 0 && run![(at + 1)..] == Environment.MachineName
+            && int.TryParse(run.AsSpan(0, at), out var pid) && !Posix.ProcessExists(pid);
+    }
+
+    private sealed class NoLock : IDisposable
+    {
+        public static readonly NoLock Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
+}
