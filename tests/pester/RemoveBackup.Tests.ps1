@@ -31,6 +31,17 @@ Describe 'Remove-IncusBackup' {
         @(Get-IncusBackup -Target $script:T).Count | Should -Be 6
     }
 
+    It 'applies the rule to the backups of the server -ServerName names only' -Skip:$script:NoIncus {
+        $name = (& incus query /1.0 | ConvertFrom-Json).environment.server_name
+        function Get-Decision([string] $Server) {
+            @(Remove-IncusBackup -Project $script:P -KeepLast 2 -ServerName $Server -Target $script:T -WhatIf -Verbose -InformationAction Ignore 4>&1 |
+                ForEach-Object { "$_" } | Where-Object { $_ -like 'Keeping *' -or $_ -like 'What if:*' -or $_ -like 'Performing the operation*' })
+        }
+        Get-Decision 'no-such-host' | Should -BeNullOrEmpty
+        @(Get-Decision $name | Where-Object { $_ -like 'Keeping *' }).Count | Should -Be 4 -Because 'c1 keeps two and c2 its two'
+        @(Get-IncusBackup -Target $script:T).Count | Should -Be 6
+    }
+
     It 'removes them with the rule, says why each kept one stays, and writes the removed records with -PassThru' -Skip:$script:NoIncus {
         $removed = Remove-IncusBackup -Project $script:P -KeepLast 2 -Target $script:T -PassThru -Verbose -InformationVariable info 4>&1 | Tee-Object -Variable all |
             Where-Object { $_ -is [IncusBackup.BackupRecord] }

@@ -34,6 +34,11 @@ public sealed class RemoveIncusBackupCommand : RepositoryCmdlet
     [ArgumentCompleter(typeof(Completers.PoolNameCompleter))]
     public string? Pool { get; set; }
 
+    /// <summary>Only the backups of this Incus server, by name (wildcards allowed): a repository several hosts share.</summary>
+    [Parameter(ParameterSetName = PolicySet)]
+    [SupportsWildcards]
+    public string? ServerName { get; set; }
+
     /// <summary>The spec's policy: "daily=7,weekly=4,monthly=12" (last, hourly, daily, weekly, monthly, yearly, within).</summary>
     [Parameter(ParameterSetName = PolicySet)]
     [ValidateNotNullOrEmpty]
@@ -126,7 +131,7 @@ public sealed class RemoveIncusBackupCommand : RepositoryCmdlet
             ReadPolicy();
             var repository = OpenRepositoryForWrite(ResolveTarget());
             using var hold = HoldAlone(repository);
-            var query = new BackupQuery { Kind = Kind, Names = Name, Project = Project, Pool = Pool };
+            var query = new BackupQuery { Kind = Kind, Names = Name, Project = Project, Pool = Pool, ServerName = ServerName };
             var decisions = RetentionPlanner.Apply(query.Apply(ListBackups(repository, Kind)), _policy, TimeZoneInfo.Local, DateTimeOffset.Now);
             foreach (var kept in decisions.Where(d => d.Keep)) WriteVerbose($"Keeping {kept.Backup}: {string.Join(", ", kept.Reasons)}.");
             var removed = Remove(repository, [.. decisions.Where(d => !d.Keep).Select(d => d.Backup)]);

@@ -42,6 +42,11 @@ public sealed class TestIncusBackupCommand : ConnectedCmdlet
     [ArgumentCompleter(typeof(Completers.PoolNameCompleter))]
     public string? Pool { get; set; }
 
+    /// <summary>Only the backups of this Incus server, by name (wildcards allowed), as Get-IncusBackup -ServerName.</summary>
+    [Parameter(ParameterSetName = ByNameSet)]
+    [SupportsWildcards]
+    public string? ServerName { get; set; }
+
     /// <summary>One version (YYYYMMDDThhmmssZ).</summary>
     [Parameter(ParameterSetName = ByNameSet)]
     [ArgumentCompleter(typeof(Completers.BackupVersionCompleter))]
@@ -155,6 +160,7 @@ public sealed class TestIncusBackupCommand : ConnectedCmdlet
                 Names = _names,
                 Project = Project,
                 Pool = Pool,
+                ServerName = ServerName,
                 Version = Version,
                 Latest = Latest,
                 After = After,
