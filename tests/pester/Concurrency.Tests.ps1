@@ -14,29 +14,11 @@ BeforeAll {
     foreach ($name in 'c1', 'c2', 'c3') { Invoke-Incus init busybox-test $name --project $script:P | Out-Null }
     $script:OldC3 = @(1..3 | ForEach-Object { Backup-IncusInstance c3 -Project $script:P -Target $script:T -Compression none -ErrorAction Stop })
 
-    # Starts a script in a pwsh of its own, without waiting; Wait-Script collects what it printed.
+    # Starts a script in a pwsh of its own, as cron does, without waiting (Wait-ScheduledScript collects what it printed).
     function Start-Script([string] $Code) {
         $path = Join-Path $script:Scripts ([guid]::NewGuid().ToString('N') + '.ps1')
         Set-Content -LiteralPath $path -Value "`$ErrorActionPreference = 'Stop'`nImport-Module '$(Join-Path (Get-RepositoryRoot) 'module/IncusBackup/IncusBackup.psd1')'`n$Code"
-        $pwsh = @(Get-PwshCommand)
-        $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
-        foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $path)) { $start.ArgumentList.Add($argument) }
-        $start.UseShellExecute = $false
-        $start.RedirectStandardOutput = $true
-        $start.RedirectStandardError = $true
-        $process = [System.Diagnostics.Process]::Start($start)
-        [pscustomobject]@{ Process = $process; Path = $path; Stdout = $process.StandardOutput.ReadToEndAsync(); Stderr = $process.StandardError.ReadToEndAsync() }
-    }
-    function Wait-Script($Run) {
-        # A guard against a run that hangs, not a timing expectation.
-        if (-not $Run.Process.WaitForExit(300000)) { $Run.Process.Kill($true); throw "$($Run.Path) did not finish within 5 minutes." }
-        $Run.Process.WaitForExit()
-        Remove-Item -LiteralPath $Run.Path
-        [pscustomobject]@{
-            ExitCode = $Run.Process.ExitCode
-            Output   = @($Run.Stdout.GetAwaiter().GetResult() | ConvertTo-DisplayLine)
-            Errors   = @($Run.Stderr.GetAwaiter().GetResult() | ConvertTo-DisplayLine)
-        }
+        Start-ScheduledScript $path
     }
 }
 
@@ -54,7 +36,7 @@ Describe 'Overlapping runs on one repository' {
             Start-Script "(Backup-IncusInstance c2 $common).Version"
             Start-Script "Remove-IncusBackup c3 $common -KeepLast 1 -LockTimeout 240 -PassThru -InformationAction Ignore | ForEach-Object Version"
         )
-        $results = @($runs | ForEach-Object { Wait-Script $_ })
+        $results = @($runs | ForEach-Object { Wait-ScheduledScript $_ })
 
         foreach ($r in $results) { $r.ExitCode | Should -Be 0 -Because "every run succeeds ($($r.Output + $r.Errors -join '; '))" }
         $c1 = @($results[0].Output + $results[1].Output)
@@ -81,7 +63,7 @@ Describe 'Overlapping runs on one repository' {
             $run.Process.HasExited | Should -BeFalse -Because 'the backup waits for the prune'
         }
         finally { $held.Dispose() }
-        $r = Wait-Script $run
+        $r = Wait-ScheduledScript $run
 
         $r.ExitCode | Should -Be 0 -Because ($r.Output + $r.Errors -join '; ')
         $r.Output[0] | Should -Match "is held by a maintenance run; waiting up to 10 minutes for it to finish\.$"

@@ -64,23 +64,16 @@ Describe 'A Snapshot-mode backup run killed while it exports the copy' {
 Import-Module '$(Join-Path (Get-RepositoryRoot) 'module/IncusBackup')'
 Backup-IncusInstance -Name big -Project $($script:P) -Target '$($script:T)' -Consistency Snapshot -Compression gzip
 "@
-        $pwsh = @(Get-PwshCommand)
-        $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
-        foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $script)) { $start.ArgumentList.Add($argument) }
-        $start.UseShellExecute = $false
-        $start.RedirectStandardOutput = $true
-        $process = [System.Diagnostics.Process]::Start($start)
+        $run = Start-ScheduledScript $script
         try {
             $deadline = [DateTime]::UtcNow.AddSeconds(90)
             while (-not (@(Invoke-Incus list --project $script:P -c n -f csv) -like 'incusbackup-*')) {
-                if ($process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw 'The backup run never made its copy.' }
+                if ($run.Process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw 'The backup run never made its copy.' }
                 Start-Sleep -Milliseconds 100
             }
             Start-Sleep -Milliseconds 500 # into the copy's export
-            & kill -9 $process.Id
-            $process.WaitForExit()
         }
-        finally { $process.Dispose() }
+        finally { Stop-ScheduledScript $run }
 
         $left = @(Invoke-Incus list --project $script:P -c n -f csv) -like 'incusbackup-*'
         $left | Should -HaveCount 1 -Because 'a killed process cannot delete its copy'

@@ -18,7 +18,7 @@ BeforeAll {
     Invoke-Incus exec big --project $script:P '--' sh -c 'head -c 209715200 /dev/urandom > /root/big; sync' | Out-Null
     $script:Sum = Invoke-Incus exec big --project $script:P '--' sha256sum /root/big
 
-    # Starts Backup-IncusInstance of big in a pwsh of its own, as a timer does; the caller kills it.
+    # Starts Backup-IncusInstance of big in a pwsh of its own, as a timer does; the caller kills it (Stop-ScheduledScript).
     function Start-BackupRun([string] $Compression) {
         $script = Join-Path $script:State 'backup.ps1'
         Set-Content -LiteralPath $script -Value @"
@@ -26,12 +26,7 @@ BeforeAll {
 Import-Module '$(Join-Path (Get-RepositoryRoot) 'module/IncusBackup')'
 Backup-IncusInstance -Name big -Project $($script:P) -Target '$($script:T)' -Compression $Compression
 "@
-        $pwsh = @(Get-PwshCommand)
-        $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
-        foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $script)) { $start.ArgumentList.Add($argument) }
-        $start.UseShellExecute = $false
-        $start.RedirectStandardOutput = $true
-        [System.Diagnostics.Process]::Start($start)
+        Start-ScheduledScript $script
     }
 
     # The next run, with the test's freeze journal.
@@ -51,17 +46,15 @@ AfterAll {
 
 Describe 'A backup run killed during the freeze' {
     It 'leaves the instance frozen, and the next run thaws it, cleans up and backs it up' -Skip:$script:NoIncus {
-        $process = Start-BackupRun gzip
+        $run = Start-BackupRun gzip
         try {
             $deadline = [DateTime]::UtcNow.AddSeconds(90)
             while ((Invoke-Incus list big --project $script:P -c s -f csv) -ne 'FROZEN') {
-                if ($process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw 'The backup run never froze the instance.' }
+                if ($run.Process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw 'The backup run never froze the instance.' }
                 Start-Sleep -Milliseconds 100
             }
-            & kill -9 $process.Id
-            $process.WaitForExit()
         }
-        finally { $process.Dispose() }
+        finally { Stop-ScheduledScript $run }
 
         (Invoke-Incus list big --project $script:P -c s -f csv) | Should -Be 'FROZEN' -Because 'a killed process cannot thaw what it froze'
         @(Get-ChildItem -LiteralPath (Join-Path $script:State 'incus-backup/frozen') -Filter *.json).Count | Should -Be 1 -Because 'the freeze was written down before it happened'
@@ -84,18 +77,16 @@ Describe 'A backup run killed during the freeze' {
 Describe 'A backup run killed in the middle of the download' {
     It 'leaves nothing listed, and the next run removes the partial archive and the server-side backup' -Skip:$script:NoIncus {
         $before = @(Get-IncusBackup -Target $script:T).Count
-        $process = Start-BackupRun none
+        $run = Start-BackupRun none
         try {
             $deadline = [DateTime]::UtcNow.AddSeconds(90)
             # Killed once a good part of the 200 MiB has arrived, well before the end.
             while (-not (Get-ChildItem -Recurse -File -LiteralPath (Join-Path $script:T '.incomplete') -ErrorAction SilentlyContinue | Where-Object Length -gt 16MB)) {
-                if ($process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw 'The backup run never got far into its download.' }
+                if ($run.Process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw 'The backup run never got far into its download.' }
                 Start-Sleep -Milliseconds 50
             }
-            & kill -9 $process.Id
-            $process.WaitForExit()
         }
-        finally { $process.Dispose() }
+        finally { Stop-ScheduledScript $run }
 
         @(Get-ChildItem -Recurse -File -LiteralPath (Join-Path $script:T '.incomplete')).Count | Should -BeGreaterThan 0 -Because 'the dead run left its partial archive'
         @(Get-IncusBackup -Target $script:T).Count | Should -Be $before -Because 'a partial backup is never listed'

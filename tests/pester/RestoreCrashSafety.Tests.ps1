@@ -32,22 +32,15 @@ BeforeAll {
 Import-Module '$(Join-Path (Get-RepositoryRoot) 'module/IncusBackup')'
 Restore-IncusInstance -Name r1 -Project $($script:P) -Target '$($script:T)' -Replace -Force
 "@
-        $pwsh = @(Get-PwshCommand)
-        $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
-        foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $script)) { $start.ArgumentList.Add($argument) }
-        $start.UseShellExecute = $false
-        $start.RedirectStandardOutput = $true
-        $process = [System.Diagnostics.Process]::Start($start)
+        $run = Start-ScheduledScript $script
         try {
             $deadline = [DateTime]::UtcNow.AddSeconds(120)
             while ((Get-Names) -notcontains $Name) {
-                if ($process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "$Name never appeared: $(Get-Names)" }
+                if ($run.Process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "$Name never appeared: $(Get-Names)" }
                 Start-Sleep -Milliseconds 20
             }
-            & kill -9 $process.Id
-            $process.WaitForExit()
         }
-        finally { $process.Dispose() }
+        finally { Stop-ScheduledScript $run }
     }
 
     function Get-DataSum { (Invoke-Incus exec r1 --project $script:P '--' sha256sum /root/data) -split ' ' | Select-Object -First 1 }

@@ -74,9 +74,9 @@ function Get-PwshCommand {
     @($binary)
 }
 
-# Runs a script the way a systemd service does: pwsh -NoProfile -NonInteractive -File, nothing on standard input.
-# Returns the exit code and the lines of standard output and standard error (without colour sequences).
-function Invoke-ScheduledScript {
+# Starts a script the way a systemd service does (pwsh -NoProfile -NonInteractive -File, nothing on standard input),
+# without waiting: the caller waits for it with Wait-ScheduledScript, or kills it with Stop-ScheduledScript.
+function Start-ScheduledScript {
     param([Parameter(Mandatory)] [string] $Path, [string[]] $ArgumentList = @())
     $pwsh = @(Get-PwshCommand)
     $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
@@ -88,23 +88,49 @@ function Invoke-ScheduledScript {
     $start.RedirectStandardOutput = $true
     $start.RedirectStandardError = $true
     $process = [System.Diagnostics.Process]::Start($start)
+    $process.StandardInput.Close()
+    [pscustomobject]@{
+        Process = $process
+        Path    = $Path
+        Stdout  = $process.StandardOutput.ReadToEndAsync()
+        Stderr  = $process.StandardError.ReadToEndAsync()
+    }
+}
+
+# Waits for a script Start-ScheduledScript started; returns the exit code and the lines of standard output and
+# standard error (without colour sequences).
+function Wait-ScheduledScript {
+    param([Parameter(Mandatory)] $Run)
     try {
-        $process.StandardInput.Close()
-        $stdout = $process.StandardOutput.ReadToEndAsync()
-        $stderr = $process.StandardError.ReadToEndAsync()
         # A guard against a script that waits for an answer, not a timing expectation.
-        if (-not $process.WaitForExit(300000)) {
-            $process.Kill($true)
-            throw "$Path did not finish within 5 minutes."
+        if (-not $Run.Process.WaitForExit(300000)) {
+            $Run.Process.Kill($true)
+            throw "$($Run.Path) did not finish within 5 minutes."
         }
-        $process.WaitForExit()
+        $Run.Process.WaitForExit()
         [pscustomobject]@{
-            ExitCode = $process.ExitCode
-            Output   = @($stdout.GetAwaiter().GetResult() | ConvertTo-DisplayLine)
-            Errors   = @($stderr.GetAwaiter().GetResult() | ConvertTo-DisplayLine)
+            ExitCode = $Run.Process.ExitCode
+            Output   = @($Run.Stdout.GetAwaiter().GetResult() | ConvertTo-DisplayLine)
+            Errors   = @($Run.Stderr.GetAwaiter().GetResult() | ConvertTo-DisplayLine)
         }
     }
-    finally { $process.Dispose() }
+    finally { $Run.Process.Dispose() }
+}
+
+# Kills a script Start-ScheduledScript started with SIGKILL, as a crash or the OOM killer would, and waits for it.
+function Stop-ScheduledScript {
+    param([Parameter(Mandatory)] $Run)
+    try {
+        & kill -9 $Run.Process.Id
+        $Run.Process.WaitForExit()
+    }
+    finally { $Run.Process.Dispose() }
+}
+
+# Runs a script the way a systemd service does, and waits for it (see Wait-ScheduledScript).
+function Invoke-ScheduledScript {
+    param([Parameter(Mandatory)] [string] $Path, [string[]] $ArgumentList = @())
+    Wait-ScheduledScript (Start-ScheduledScript -Path $Path -ArgumentList $ArgumentList)
 }
 
 # pwsh's error view (ConciseView, as a script's standard error shows it) as one line: the "|" gutter removed and the
