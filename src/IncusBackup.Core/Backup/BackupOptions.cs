@@ -14,6 +14,9 @@ public sealed record BackupOptions
     public TimeSpan? FreezeTimeout { get; init; } = DefaultFreezeTimeout;
 
     public static readonly TimeSpan DefaultFreezeTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>-FreezeTimeout's seconds as a limit: 0 means none.</summary>
+    public static TimeSpan? FreezeLimit(int seconds) => seconds == 0 ? null : TimeSpan.FromSeconds(seconds);
     public bool Optimized { get; init; }
 
     /// <summary>Leave out snapshots (-InstanceOnly; volume_only for volumes).</summary>

@@ -81,7 +81,7 @@ public sealed class BackupIncusServerCommand : ConnectedCmdlet
         var options = new BackupOptions
         {
             Consistency = EffectiveConsistency,
-            FreezeTimeout = FreezeTimeout == 0 ? null : TimeSpan.FromSeconds(FreezeTimeout),
+            FreezeTimeout = BackupOptions.FreezeLimit(FreezeTimeout),
             Optimized = Optimized,
             Compression = Compression,
             RunId = runId,

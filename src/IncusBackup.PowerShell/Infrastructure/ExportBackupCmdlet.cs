@@ -51,7 +51,7 @@ public abstract class ExportBackupCmdlet<TSource> : BackupCmdlet<TSource> where 
         var options = new BackupOptions
         {
             Consistency = EffectiveConsistency,
-            FreezeTimeout = FreezeTimeout == 0 ? null : TimeSpan.FromSeconds(FreezeTimeout),
+            FreezeTimeout = BackupOptions.FreezeLimit(FreezeTimeout),
             Optimized = Optimized,
             WithoutSnapshots = WithoutSnapshots,
             Compression = Compression,
