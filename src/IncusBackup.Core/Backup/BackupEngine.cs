@@ -36,15 +36,23 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
     public static async Task<long> EstimateSizeAsync(IIncusServer server, IBackupSource source, CancellationToken ct) =>
         Math.Max(await source.UsedBytesAsync(server, ct).ConfigureAwait(false) ?? 0, MinimumFreeBytes);
 
+    /// <summary>The sum of <see cref="EstimateSizeAsync(IIncusServer, IBackupSource, CancellationToken)"/>, asked for all sources at once.</summary>
+    public static async Task<long> EstimateSizeAsync(IIncusServer server, IEnumerable<IBackupSource> sources, CancellationToken ct) =>
+        (await Task.WhenAll(sources.Select(s => EstimateSizeAsync(server, s, ct))).ConfigureAwait(false)).Sum();
+
     public async Task<BackupRecord> BackupAsync(IBackupSource source, BackupOptions options, IReporter reporter, CancellationToken ct)
     {
         var display = source.Resource.ToString();
-        var snapshots = options.WithoutSnapshots ? [] : await source.ListSnapshotsAsync(server, ct).ConfigureAwait(false);
-        var info = await server.GetServerAsync(ct).ConfigureAwait(false);
         var backups = source.ServerBackups(server);
         var exporter = new ServerExport(server, reporter) { RetryDelay = DownloadRetryDelay };
-        await exporter.CleanupLeftoversAsync(display, backups, ct).ConfigureAwait(false);
-        if (Journal is not null) await Journal.ThawLeftoversOnceAsync(server, reporter, ct).ConfigureAwait(false);
+        // The set-up requests do not depend on each other: one round trip's wait instead of four.
+        var listing = options.WithoutSnapshots ? Task.FromResult(new List<string>()) : source.ListSnapshotsAsync(server, ct);
+        var asking = server.GetServerAsync(ct);
+        var cleaning = exporter.CleanupLeftoversAsync(display, backups, ct);
+        var thawing = Journal is null ? Task.CompletedTask : Journal.ThawLeftoversOnceAsync(server, reporter, ct);
+        await Task.WhenAll(listing, asking, cleaning, thawing).ConfigureAwait(false);
+        var snapshots = await listing.ConfigureAwait(false);
+        var info = await asking.ConfigureAwait(false);
 
         var createdAt = DateTimeOffset.UtcNow;
         while (true)

@@ -88,7 +88,7 @@ public sealed class BackupIncusServerCommand : ConnectedCmdlet
         };
         var engine = new BackupEngine(server, repository, ToolVersion);
         var sources = approvedInstances.Cast<IBackupSource>().Concat(approvedVolumes).ToList();
-        var estimate = sources.Sum(s => Await(ct => BackupEngine.EstimateSizeAsync(server, s, ct))) + images.Sum(i => i.EstimatedBytes);
+        var estimate = Await(ct => BackupEngine.EstimateSizeAsync(server, sources, ct)) + images.Sum(i => i.EstimatedBytes);
         AwaitOrStop(_ => { repository.EnsureFreeSpace(estimate, $"{sources.Count + images.Count} backup(s)"); return Task.FromResult(true); });
 
         var written = new List<BackupRecord>();

@@ -68,7 +68,9 @@ public abstract class BackupCmdlet<TSource> : ConnectedCmdlet where TSource : no
 
         var repository = OpenRepositoryForWrite(target);
         using var hold = HoldShared(repository);
-        var estimate = approved.Sum(t => Await(ct => EstimateSizeAsync(server, t, ct))) + extra.Sum(e => e.EstimatedBytes);
+        // One request per source, all at once: in series they cost a round trip each before any backup starts.
+        var estimate = Await(async ct => (await Task.WhenAll(approved.Select(t => EstimateSizeAsync(server, t, ct))).ConfigureAwait(false)).Sum())
+            + extra.Sum(e => e.EstimatedBytes);
         try
         {
             repository.EnsureFreeSpace(estimate, $"{approved.Count + extra.Count} backup(s)");

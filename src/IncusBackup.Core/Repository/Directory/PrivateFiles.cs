@@ -1,3 +1,5 @@
+using IncusBackup.IO;
+
 namespace IncusBackup.Repository.Directory;
 
 /// <summary>Folders 0700 and files 0600: a repository holds instance config, which can hold secrets.</summary>
@@ -27,8 +29,11 @@ internal static class PrivateFiles
         stream.Flush(flushToDisk: true);
     }
 
-    /// <summary>A new file for a large streamed write; seekable, so a download that must start over can truncate it.</summary>
-    public static FileStream Create(string path) => new(path, new FileStreamOptions
+    /// <summary>
+    /// A new file for a large streamed write; seekable, so a download that must start over can truncate it, and
+    /// written back to disk as it grows, so the fsync before publishing is short.
+    /// </summary>
+    public static Stream Create(string path) => new WritebackFileStream(new FileStream(path, new FileStreamOptions
     {
         Mode = System.IO.FileMode.CreateNew,
         Access = FileAccess.Write,
@@ -36,7 +41,7 @@ internal static class PrivateFiles
         BufferSize = 0,
         Options = FileOptions.Asynchronous,
         UnixCreateMode = FileMode,
-    });
+    }));
 
     /// <summary>Flushes a file written earlier (and closed) to disk, so a crash after publishing cannot lose it.</summary>
     public static void Fsync(string path)
