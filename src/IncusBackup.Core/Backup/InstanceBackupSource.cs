@@ -23,8 +23,14 @@ public sealed record InstanceBackupSource(IncusInstance Instance) : IBackupSourc
     public Task<IReadOnlyList<IncusInstance>> WritersAsync(IIncusServer server, CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<IncusInstance>>([Instance]);
 
+    /// <summary>
+    /// The root volume's usage: the volume's own state, not the instance's, which also gathers processes, memory and
+    /// network counters (measured 0.3 s against 0.02 s per instance on Incus 6.0.4).
+    /// </summary>
     public async Task<long?> UsedBytesAsync(IIncusServer server, CancellationToken ct) =>
-        (await server.Instances.TryGetStateAsync(Project, Name, ct).ConfigureAwait(false))?.Disk?.GetValueOrDefault("root")?.Usage;
+        Instance.RootPool is { } pool
+            ? (await server.StorageVolumes.TryGetInstanceVolumeStateAsync(Project, pool, Instance.Type, Name, ct).ConfigureAwait(false))?.Usage?.Used
+            : null;
 
     public override string ToString() => $"{Project}/{Name}";
 }

@@ -17,6 +17,9 @@ public interface IStorageVolumesApi
 
     Task<VolumeStateInfo?> TryGetStateAsync(string project, string pool, string name, CancellationToken ct);
 
+    /// <summary>The disk usage of an instance's root volume (type "container" or "virtual-machine"); null where the driver has none.</summary>
+    Task<VolumeStateInfo?> TryGetInstanceVolumeStateAsync(string project, string pool, string type, string name, CancellationToken ct);
+
     Task RenameAsync(string project, string pool, string name, string newName, CancellationToken ct);
 
     Task DeleteAsync(string project, string pool, string name, CancellationToken ct);
@@ -55,6 +58,10 @@ internal sealed class StorageVolumesApi(IncusTransport transport) : IStorageVolu
 
     public Task<VolumeStateInfo?> TryGetStateAsync(string project, string pool, string name, CancellationToken ct) =>
         transport.TryGetAsync(IncusPath.Volume(project, pool, name, "/state"), IncusJsonContext.Default.VolumeStateInfo, ct);
+
+    public Task<VolumeStateInfo?> TryGetInstanceVolumeStateAsync(string project, string pool, string type, string name, CancellationToken ct) =>
+        transport.TryGetAsync(IncusPath.Scoped($"/1.0/storage-pools/{IncusPath.Esc(pool)}/volumes/{IncusPath.Esc(type)}/{IncusPath.Esc(name)}/state", project),
+            IncusJsonContext.Default.VolumeStateInfo, ct);
 
     public Task RenameAsync(string project, string pool, string name, string newName, CancellationToken ct) =>
         transport.ExecuteAsync(HttpMethod.Post, IncusPath.Volume(project, pool, name), new RenameRequest { Name = newName }, IncusJsonContext.Default.RenameRequest, ct);

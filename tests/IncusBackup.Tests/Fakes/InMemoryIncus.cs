@@ -74,6 +74,9 @@ internal sealed class InMemoryIncus : IIncusServer
     /// <summary>The archive an export of a resource ("project/name" or "project/pool/name") returns.</summary>
     public Dictionary<string, byte[]> ExportContent { get; } = [];
 
+    /// <summary>Bytes in use on an instance's root volume ("project/name"), as a copy-on-write driver reports them; absent: none reported (dir).</summary>
+    public Dictionary<string, long> RootVolumeUsage { get; } = [];
+
     /// <summary>Every archive the server received, by the name it was imported as.</summary>
     public ConcurrentDictionary<string, byte[]> Imported { get; } = new();
 
@@ -404,6 +407,11 @@ internal sealed class InMemoryIncus : IIncusServer
 
         public Task<VolumeStateInfo?> TryGetStateAsync(string project, string pool, string name, CancellationToken ct) =>
             Task.FromResult<VolumeStateInfo?>(new VolumeStateInfo { Usage = new VolumeUsage { Used = 5 << 20 } });
+
+        public Task<VolumeStateInfo?> TryGetInstanceVolumeStateAsync(string project, string pool, string type, string name, CancellationToken ct) =>
+            Task.FromResult<VolumeStateInfo?>(server.FindInstance(project, name) is { } instance && instance.RootPool == pool
+                ? new VolumeStateInfo { Usage = server.RootVolumeUsage.TryGetValue($"{project}/{name}", out var used) ? new VolumeUsage { Used = used } : null }
+                : null);
 
         public async Task RenameAsync(string project, string pool, string name, string newName, CancellationToken ct)
         {

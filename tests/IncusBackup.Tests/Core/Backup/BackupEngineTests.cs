@@ -461,6 +461,18 @@ public sealed class BackupEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task EstimateSize_Instance_IsWhatItsRootVolumeUses_AndSourcesAreSummed()
+    {
+        var instance = AddInstance(InstanceStatus.Running, pool: "fast");
+        _incus.RootVolumeUsage["p/c1"] = 300L << 20;
+        var volume = _incus.AddVolume("p", "default", "v1");
+
+        Assert.Equal(300L << 20, await BackupEngine.EstimateSizeAsync(_incus, new InstanceBackupSource(instance), None));
+        Assert.Equal((300L << 20) + (5L << 20),
+            await BackupEngine.EstimateSizeAsync(_incus, [new InstanceBackupSource(instance), new VolumeBackupSource("default", volume)], None));
+    }
+
+    [Fact]
     public async Task EstimateSize_Volume_IsWhatTheServerReportsInUse()
     {
         var volume = _incus.AddVolume("p", "default", "v1");

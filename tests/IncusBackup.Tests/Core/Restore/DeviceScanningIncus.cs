@@ -53,6 +53,9 @@ internal sealed class DeviceScanningIncus(InMemoryIncus inner) : IIncusServer
         public Task<StorageVolume?> TryGetInstanceVolumeAsync(string project, string pool, string type, string name, CancellationToken ct) =>
             Inner.TryGetInstanceVolumeAsync(project, pool, type, name, ct);
 
+        public Task<VolumeStateInfo?> TryGetInstanceVolumeStateAsync(string project, string pool, string type, string name, CancellationToken ct) =>
+            Inner.TryGetInstanceVolumeStateAsync(project, pool, type, name, ct);
+
         public Task<string> StartCopyAsync(string project, string pool, string source, string name, IReadOnlyDictionary<string, string> config, CancellationToken ct) =>
             Inner.StartCopyAsync(project, pool, source, name, config, ct);
 
