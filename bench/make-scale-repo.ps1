@@ -7,7 +7,7 @@
 #                  the source object's name and project) replaced, so the record is that instance at that time;
 #   checksums.txt  regenerated: the archive's line as it was, the new manifest's sha256 (sha256sum -c passes);
 #   the archive    a hard link to a copy of the template's archive (one copy per 30,000 links, below ext4's limit of
-#                  65,000), so 100,000 backups take about 1 GiB of metadata and a few MiB of archives.
+#                  65,000), so 100,000 backups take about 1.2 GiB (folders, manifests, checksums) and a few MiB of archives.
 # Instances are s0001, s0002…; version j of instance i is 2026-01-01 02:00:00 UTC + j days + i seconds (a nightly
 # backup). The archive still holds the template container (its index.yaml names it): restoring a clone restores that
 # container, which the benchmark never does. Writes into <Destination>.tmp-<pid> and renames it into place when done,
