@@ -509,7 +509,11 @@ section_phases() {
 # ---------------------------------------------------------------------------------------------- report
 # run_stat CASE AWK-EXPR min|median: the statistic of EXPR over the case's runs in $RAW; runs where EXPR is empty
 # do not count. (Columns: 3 wall, 4 rss KiB, 5 user, 6 sys, 7 out bytes, 9 server peak, 11 in-process seconds.)
+# stats_init computes both statistics of the usual expressions for every case in one awk pass (STAT), so that the
+# report does not start hundreds of processes; run_stat falls back to its own pass for any other expression.
 run_stat() {
+    local key="$1|$2|$3"
+    if [[ -n ${STAT[$key]+x} ]]; then echo "${STAT[$key]}"; return; fi
     awk -F'\t' -v n="$1" '$1==n {print '"$2"'}' "$RAW" | sort -g | awk -v how="$3" '
         NF {v[++k]=$1}
         END {
@@ -518,15 +522,47 @@ run_stat() {
             if (k % 2) print v[(k+1)/2]; else printf "%.15g\n", (v[k/2] + v[k/2+1]) / 2
         }'
 }
+declare -A STAT=()
+stats_init() {
+    local exprs=('$3' '$4' '$5 + $6' '$7' '$9' "$TIME_EXPR" '($11 != "" ? $3 - $11 : "")') prog='' i c e mn md
+    for i in "${!exprs[@]}"; do
+        prog+="v = ${exprs[i]}; if (v \"\" != \"\") { k = \$1 SUBSEP $i; n[k]++; val[k, n[k]] = v }; "
+    done
+    # A case with no value for an expression (no output file, no in-process time) has empty statistics.
+    for c in "${CASES[@]}"; do
+        for e in "${exprs[@]}"; do STAT["$c|$e|min"]=; STAT["$c|$e|median"]=; done
+    done
+    while IFS=$'\t' read -r c i mn md; do
+        e=${exprs[i]}
+        STAT["$c|$e|min"]=$mn
+        STAT["$c|$e|median"]=$md
+    done < <(awk -F'\t' '{ '"$prog"' }
+        END {
+            for (k in n) {
+                m = n[k]
+                # insertion sort by value, keeping each value as it was printed
+                for (a = 2; a <= m; a++) {
+                    x = val[k, a]
+                    for (b = a - 1; b >= 1 && val[k, b] + 0 > x + 0; b--) val[k, b + 1] = val[k, b]
+                    val[k, b + 1] = x
+                }
+                split(k, parts, SUBSEP)
+                med = (m % 2) ? val[k, (m + 1) / 2] : sprintf("%.15g", (val[k, m / 2] + val[k, m / 2 + 1]) / 2)
+                print parts[1] "\t" parts[2] "\t" val[k, 1] "\t" med
+            }
+        }' "$RAW")
+}
 # col_stat CASE COLUMN min|median
 col_stat() { run_stat "$1" "\$$2" "$3"; }
 cpu_median() { run_stat "$1" '$5 + $6' median; }
 # The time of a run: measured inside the process when the command reported it, else its wall time.
 TIME_EXPR='($11 != "" ? $11 : $3)'
 # fmt NUMBER PRINTF-FORMAT: formatted, or — when empty.
-fmt() { if [[ -n $1 ]]; then awk -v x="$1" -v f="$2" 'BEGIN {printf f, x}'; else printf '—'; fi; }
+fmt() { if [[ -n $1 ]]; then printf "$2" "$1"; else printf '—'; fi; }
+# mib KIB: whole MiB, — when empty.
+mib() { if [[ -n $1 ]]; then local k; printf -v k '%.0f' "$1"; echo $((k / 1024)); else printf '—'; fi; }
 # ratio A B: A / B to 2 decimals, — when either is missing.
-ratio() { if [[ -n $1 && -n $2 ]] && awk -v b="$2" 'BEGIN {exit !(b > 0)}'; then awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; else printf '—'; fi; }
+ratio() { if [[ -n $1 && -n $2 ]]; then awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else printf "—"}'; else printf '—'; fi; }
 has_kind() { local c; for c in "${CASES[@]}"; do [[ ${CASE_KIND[$c]} == "$1" ]] && return 0; done; return 1; }
 has_other_than_hash_scale() { local c; for c in "${CASES[@]}"; do [[ ${CASE_KIND[$c]} != hash && ${CASE_KIND[$c]} != scale ]] && return 0; done; return 1; }
 
@@ -565,7 +601,7 @@ hash_report() {
         echo "| $c | $(fmt "$min" %.2f) | $(fmt "$med" %.2f) | $(fmt "$(awk -v m="$SIZE_MIB" -v t="$med" 'BEGIN {print m / t}')" %.0f) |" \
             "$(fmt "$(awk -v m="$SIZE_MIB" -v t="$min" 'BEGIN {print m / t}')" %.0f) | $(ratio "$med" "$ref_med") | $(ratio "$min" "$ref_min") |" \
             "$(ratio "$med" "$ossl_med") | $(col_stat "$c" 3 median) | $(fmt "$(run_stat "$c" '($11 != "" ? $3 - $11 : "")' median)" %.2f) |" \
-            "$(cpu_median "$c") | $(fmt "$(col_stat "$c" 4 median)" '%.0f' | awk '{print ($1 == "—") ? $1 : int($1 / 1024)}') |"
+            "$(cpu_median "$c") | $(mib "$(col_stat "$c" 4 median)") |"
     done
     echo
 }
@@ -627,7 +663,7 @@ ratio_row() {
     fi
     echo "| $label | $mod | $ref | $reads | $(fmt "$mm" %.2f) | $(fmt "$rm" %.2f) |" \
         "$(fmt "$(awk -v a="$mm" -v b="$rm" 'BEGIN {print a - b}')" %+.2f) | **$med** | $mi | $xmed | $xmin |" \
-        "$(fmt "$(col_stat "$mod" 4 median)" %.0f | awk '{print ($1 == "—") ? $1 : int($1 / 1024)}') |"
+        "$(mib "$(col_stat "$mod" 4 median)") |"
 }
 
 size_label() { if (($1 % 1024 == 0)); then echo "$(($1 / 1024)) GiB"; else echo "$1 MiB"; fi; }
@@ -674,7 +710,7 @@ scale_report() {
     echo "*Time*: a Stopwatch inside pwsh around the one cmdlet call (bench/scale-module.ps1; pwsh start-up and"
     echo "Import-Module are outside it; the records are kept in a variable, as a script would). The retention plan writes"
     echo "one \"What if:\" line per backup it would remove to the host (here a file), and removes nothing. *Peak RSS*: the"
-    echo "whole pwsh process (a bare pwsh is $(fmt "$(col_stat "$STARTUP_BARE_CASE" 4 median)" %.0f | awk '{print ($1 == "—") ? "not measured" : int($1 / 1024) " MiB"}'))."
+    echo "whole pwsh process (a bare pwsh is $(mib "$(col_stat "$STARTUP_BARE_CASE" 4 median)") MiB)."
     echo
     echo "| operation | output | time min (s) | time median (s) | backups/s (median) | process wall median (s) | peak RSS median (MiB) |"
     echo "|---|---|--:|--:|--:|--:|--:|"
@@ -685,7 +721,7 @@ scale_report() {
         med=$(run_stat "$c" "$TIME_EXPR" median); min=$(run_stat "$c" "$TIME_EXPR" min)
         echo "| \`$c\` | $out | $(fmt "$min" %.2f) | $(fmt "$med" %.2f) |" \
             "$(fmt_bytes "$(awk -v n="$SCALE_BACKUPS" -v t="$med" 'BEGIN {if (t > 0) print n / t}')") | $(col_stat "$c" 3 median) |" \
-            "$(fmt "$(col_stat "$c" 4 median)" %.0f | awk '{print ($1 == "—") ? $1 : int($1 / 1024)}') |"
+            "$(mib "$(col_stat "$c" 4 median)") |"
     done
     echo
 }
@@ -715,6 +751,7 @@ phases_report() {
 }
 
 write_report() {
+    stats_init
     local startup; startup=$(col_stat "$STARTUP_CASE" 3 median)
     STARTUP_MED=$startup
     STARTUP_MIN=$(col_stat "$STARTUP_CASE" 3 min)
