@@ -788,7 +788,7 @@ write_report() {
         if has_kind hash; then
             echo "| hash tools | $(sha256sum --version | head -n 1)$(command -v openssl >/dev/null && echo "; $(openssl version)") |"
         fi
-        echo "| module | IncusBackup $(sed -n "s/.*ModuleVersion *= *'\(.*\)'.*/\1/p" module/IncusBackup/IncusBackup.psd1), repo commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$( [[ -n $(git -C "$REPO" status --porcelain 2>/dev/null) ]] && echo ' (+ uncommitted changes)') |"
+        echo "| module | IncusBackup $(sed -n "s/.*ModuleVersion *= *'\(.*\)'.*/\1/p" module/IncusBackup/IncusBackup.psd1), repo commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$( [[ -n $(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null) ]] && echo ' (+ uncommitted changes)') |"
         echo -n "| disk | output dir: $(df -h --output=avail,size,source "$WORK_PARENT" | tail -n 1 | awk '{print $1 " free of " $2 " on " $3}')"
         if ((NEED_INCUS)); then
             echo -n "; $INCUS_DIR: $(df -h --output=avail,source "$INCUS_DIR" | tail -n 1 | awk '{print $1 " free on " $2}')$SAME_DISK_NOTE"
