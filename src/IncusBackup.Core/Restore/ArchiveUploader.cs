@@ -3,14 +3,14 @@ using IncusBackup.Archive;
 using IncusBackup.Errors;
 using IncusBackup.Incus;
 using IncusBackup.Reporting;
-using IncusBackup.Repository;
 
 namespace IncusBackup.Restore;
 
 /// <summary>
 /// Sends a backup's archive to the server: streamed from the repository straight into the import request, through
-/// the YAML rewriter (a pipe, no temporary copy) when a mapping needs it; nothing whole in memory. If interrupted
-/// after the server accepted the upload, waits for the import to end and deletes what it created.
+/// the YAML rewriter (a pipe, no temporary copy) when a mapping needs it; nothing whole in memory. The archive is
+/// checked against its seal on the way (<see cref="VerifyingReadStream"/>): a mismatch breaks the upload off before
+/// its end. If interrupted after the server accepted the upload, waits for the import to end and deletes what it created.
 /// </summary>
 internal sealed class ArchiveUploader(IIncusServer server)
 {
@@ -22,7 +22,7 @@ internal sealed class ArchiveUploader(IIncusServer server)
         var backup = plan.Request.Backup;
         var archive = plan.Manifest.Files[0];
         var display = target.Kind == BackupKind.Volume ? $"{target.Project}/{target.Name}" : target.ToString();
-        await using var file = await plan.Repository.OpenReadAsync(backup, archive.Name, ct).ConfigureAwait(false);
+        await using var file = await VerifyingReadStream.OpenAsync(plan.Repository, backup, archive, ct).ConfigureAwait(false);
         var source = new ProgressReadStream(file, read => reporter.Progress(new ItemProgress(display, "Uploading", read, archive.Size)));
 
         Task<RewriteSummary>? rewrite = null;
@@ -39,14 +39,16 @@ internal sealed class ArchiveUploader(IIncusServer server)
         {
             operation = await strategy.StartImportAsync(target, new BackupUpload { Body = body, Length = rewrite is null ? archive.Size : null, Name = target.Name }, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (source.ReadFailure is { } readFailure && e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw BackupVerifier.Unreadable(backup, archive.Name, readFailure);
-        }
-        catch (IncusApiException e)
-        {
-            throw new IncusBackupException(ErrorIds.RestoreFailed, ErrorKind.OperationFailed,
+            // A damaged archive may break the rewriter's decompressor before its checksum is reached: read the rest to tell.
+            if (file.Failure is null && rewrite is not null && await FaultedAsync(rewrite).ConfigureAwait(false))
+                await FaultedAsync(file.CopyToAsync(Stream.Null, CancellationToken.None)).ConfigureAwait(false);
+            // However the broken-off request surfaced (a connection error, the rewriter's failure), the cause is the archive.
+            if (file.Failure is not null) throw file.Failure;
+            if (e is IncusApiException) throw new IncusBackupException(ErrorIds.RestoreFailed, ErrorKind.OperationFailed,
                 $"The server refused the backup of {plan.Describe}: {e.Message}", display, inner: e);
+            throw;
         }
         finally
         {
@@ -56,7 +58,7 @@ internal sealed class ArchiveUploader(IIncusServer server)
                 {
                     await rewrite.ConfigureAwait(false);
                 }
-                catch (Exception) when (ct.IsCancellationRequested)
+                catch (Exception) when (ct.IsCancellationRequested || file.Failure is not null)
                 {
                 }
             }
@@ -83,6 +85,20 @@ internal sealed class ArchiveUploader(IIncusServer server)
         return [.. summary.Changes];
     }
 
+    /// <summary>Awaits <paramref name="task"/>; true if it failed.</summary>
+    private static async Task<bool> FaultedAsync(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+            return false;
+        }
+        catch (Exception)
+        {
+            return true;
+        }
+    }
+
     private static Task<RewriteSummary> RewriteAsync(Stream source, PipeWriter writer, RestoreMapping mapping, CancellationToken ct) =>
         Task.Run(async () =>
         {
@@ -90,6 +106,9 @@ internal sealed class ArchiveUploader(IIncusServer server)
             {
                 await using var output = writer.AsStream(leaveOpen: true);
                 var summary = await ArchiveRewriter.RewriteAsync(source, output, mapping, ct).ConfigureAwait(false);
+                // The rewriter may stop at the archive's end marker: read the rest, so the checksum is matched
+                // before the upload is allowed to end.
+                await source.CopyToAsync(Stream.Null, ct).ConfigureAwait(false);
                 await writer.CompleteAsync().ConfigureAwait(false);
                 return summary;
             }

@@ -7,8 +7,9 @@ namespace IncusBackup.Restore;
 
 /// <summary>
 /// Sends a backed-up image to the server: one file for a unified image, metadata and rootfs as multipart for a
-/// split one, streamed from the repository. The server computes the fingerprint of what it received; it must be
-/// the one the backup names, or the import is deleted again.
+/// split one, streamed from the repository and checked against the seal on the way (a mismatch breaks the upload
+/// off before its end). The server computes the fingerprint of what it received; it must be the one the backup
+/// names, or the import is deleted again.
 /// </summary>
 internal sealed class ImageUploader(IIncusServer server)
 {
@@ -18,13 +19,13 @@ internal sealed class ImageUploader(IIncusServer server)
         var display = $"{project}/{fingerprint[..Math.Min(12, fingerprint.Length)]}";
         var total = manifest.Files.Sum(f => f.Size);
         var sent = 0L;
-        var streams = new List<Stream>();
+        var streams = new List<VerifyingReadStream>();
         try
         {
             var parts = new List<ImagePart>();
             foreach (var file in manifest.Files)
             {
-                var stream = await repository.OpenReadAsync(backup, file.Name, ct).ConfigureAwait(false);
+                var stream = await VerifyingReadStream.OpenAsync(repository, backup, file, ct).ConfigureAwait(false);
                 streams.Add(stream);
                 var before = sent;
                 var counted = new ProgressReadStream(stream, read => reporter.Progress(new ItemProgress(display, "Uploading", before + read, total)));
@@ -35,6 +36,10 @@ internal sealed class ImageUploader(IIncusServer server)
             try
             {
                 operation = await server.Images.StartImportAsync(project, new ImageUpload { Parts = parts, Length = parts.Count == 1 ? total : null }, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (streams.Find(s => s.Failure is not null) is { } broken && e is not OperationCanceledException)
+            {
+                throw broken.Failure!;
             }
             catch (IncusApiException e)
             {

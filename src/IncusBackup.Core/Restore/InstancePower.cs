@@ -11,7 +11,11 @@ internal static class InstancePower
     /// <summary>How long cleanup may take when it runs after a cancellation (it must not be cancelled itself).</summary>
     public static readonly TimeSpan CleanupLimit = TimeSpan.FromSeconds(120);
 
-    /// <summary>Stops cleanly (30 s), then forcefully if the instance does not shut down; an instance already stopped is fine.</summary>
+    /// <summary>
+    /// Stops cleanly (30 s), then forcefully if the instance does not shut down; an instance already stopped is fine,
+    /// and so is an operation the server forgot before we read it, when the instance is stopped (a loaded server
+    /// forgets finished operations after 5 s: reporting that as a failure would leave a stopped instance unrecorded).
+    /// </summary>
     public static async Task StopAsync(IIncusServer server, string project, string name, IReporter reporter, CancellationToken ct)
     {
         try
@@ -21,11 +25,22 @@ internal static class InstancePower
         catch (IncusApiException e) when (!e.Message.Contains("already stopped", StringComparison.OrdinalIgnoreCase))
         {
             reporter.Warning($"{project}/{name} did not stop within {StopTimeoutSeconds} s ({e.Message}); forcing it.");
-            await server.Instances.ChangeStateAsync(project, name, InstanceAction.Stop, ct, force: true, timeoutSeconds: StopTimeoutSeconds).ConfigureAwait(false);
+            try
+            {
+                await server.Instances.ChangeStateAsync(project, name, InstanceAction.Stop, ct, force: true, timeoutSeconds: StopTimeoutSeconds).ConfigureAwait(false);
+            }
+            catch (IncusOperationLostException)
+            {
+                await EnsureStatusAsync(server, project, name, InstanceStatus.Stopped, ct).ConfigureAwait(false);
+            }
         }
         catch (IncusApiException)
         {
             // Already stopped: the goal is reached.
+        }
+        catch (IncusOperationLostException)
+        {
+            await EnsureStatusAsync(server, project, name, InstanceStatus.Stopped, ct).ConfigureAwait(false);
         }
     }
 
@@ -38,8 +53,17 @@ internal static class InstancePower
         }
         catch (IncusOperationLostException)
         {
-            var instance = await server.Instances.TryGetAsync(project, name, ct).ConfigureAwait(false);
-            if (instance?.Status != InstanceStatus.Running) throw;
+            await EnsureStatusAsync(server, project, name, InstanceStatus.Running, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>After a lost operation: the instance's state says whether it did what was asked; if not, the loss is the error.</summary>
+    private static async Task EnsureStatusAsync(IIncusServer server, string project, string name, string wanted, CancellationToken ct)
+    {
+        var instance = await server.Instances.TryGetAsync(project, name, ct).ConfigureAwait(false);
+        if (instance?.Status != wanted)
+        {
+            throw new IncusApiException(500, $"The server forgot the operation that was to make {project}/{name} {wanted.ToLowerInvariant()}, and it is {instance?.Status.ToLowerInvariant() ?? "gone"}.");
         }
     }
 

@@ -3,8 +3,7 @@ using IncusBackup.IO;
 namespace IncusBackup.Restore;
 
 /// <summary>
-/// A read-only pass-through stream that reports how many bytes have been read so far (every 4 MiB and at the end),
-/// and remembers a failure to read, so an upload that breaks because the repository could not be read says so.
+/// A read-only pass-through stream that reports how many bytes have been read so far (every 4 MiB and at the end).
 /// </summary>
 internal sealed class ProgressReadStream(Stream inner, Action<long> report) : ForwardReadStream
 {
@@ -12,36 +11,12 @@ internal sealed class ProgressReadStream(Stream inner, Action<long> report) : Fo
     private long _read;
     private long _lastReport;
 
-    /// <summary>The I/O error reading the source threw, if it did.</summary>
-    public IOException? ReadFailure { get; private set; }
-
     public override long Length => inner.Length;
 
-    public override int Read(Span<byte> buffer)
-    {
-        try
-        {
-            return Count(inner.Read(buffer));
-        }
-        catch (IOException e)
-        {
-            ReadFailure = e;
-            throw;
-        }
-    }
+    public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            return Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
-        }
-        catch (IOException e)
-        {
-            ReadFailure = e;
-            throw;
-        }
-    }
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
 
     private int Count(int read)
     {

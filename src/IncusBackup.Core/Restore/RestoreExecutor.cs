@@ -1,14 +1,15 @@
 using System.Diagnostics;
 using IncusBackup.Errors;
 using IncusBackup.Reporting;
-using IncusBackup.Repository;
 
 namespace IncusBackup.Restore;
 
 /// <summary>
-/// Runs a confirmed <see cref="RestorePlan"/>: first re-hashes the archive against its seal (nothing reaches the
-/// server before the checksum matches), then runs the plan's steps in order through an <see cref="UndoLog"/>.
-/// A replace that fails is rolled back and reported as ReplaceRolledBack; commit steps run last and only warn.
+/// Runs a confirmed <see cref="RestorePlan"/>: its steps in order through an <see cref="UndoLog"/>. The upload, always
+/// the first step, checks the archive against its seal as it goes and breaks off before its end on a mismatch, so the
+/// server never imports bytes that do not match; such a failure is reported as it is (ChecksumMismatch), after the
+/// rollback. A replace that fails otherwise is rolled back and reported as ReplaceRolledBack; commit steps run last
+/// and only warn.
 /// </summary>
 public sealed class RestoreExecutor
 {
@@ -34,10 +35,6 @@ public sealed class RestoreExecutor
             reporter.Verbose($"{plan.TargetProject}/{plan.TargetName} exists; skipped.");
             return Result(plan, RestoreAction.Skipped, new StepContext(log, reporter, ct), clock.Elapsed);
         }
-
-        var size = plan.Manifest.Files.Sum(f => f.Size);
-        await BackupVerifier.VerifyFilesAsync(plan.Repository, backup, plan.Seal,
-            read => reporter.Progress(new ItemProgress(plan.Describe, "Verifying", read, size)), ct).ConfigureAwait(false);
 
         // A replace is written down before its first change to the server, and again before each action.
         var journal = plan.IsReplace && plan.TemporaryName is not null && plan.RetiredName is not null ? BeginJournal(plan) : null;
@@ -90,8 +87,10 @@ public sealed class RestoreExecutor
         }
     }
 
-    private static IncusBackupException RolledBack(RestorePlan plan, Exception e, UndoLog log)
+    private static Exception RolledBack(RestorePlan plan, Exception e, UndoLog log)
     {
+        // The archive failed its check on the way: nothing of it was imported, and that is what the operator must hear.
+        if (e is IncusBackupException { ErrorId: ErrorIds.ChecksumMismatch or ErrorIds.BackupUnreadable }) return e;
         if (e is OperationCanceledException)
         {
             return new IncusBackupException(ErrorIds.Stopped, ErrorKind.OperationStopped,

@@ -92,6 +92,12 @@ internal sealed class InMemoryIncus : IIncusServer
     /// <summary>Returns an exception for the call (as logged in <see cref="Calls"/>) that must fail, or null.</summary>
     public Func<string, Exception?>? FailOn { get; set; }
 
+    /// <summary>
+    /// True for a state action (as logged in <see cref="Calls"/>) whose operation the server forgets before it is read:
+    /// the action is done, and the caller hears IncusOperationLostException, as from a loaded incusd after 5 s.
+    /// </summary>
+    public Func<string, bool>? ForgetOn { get; set; }
+
     /// <summary>What a command run inside an instance returns; null: exit code 0, no output.</summary>
     public Func<IReadOnlyList<string>, ExecResult>? Exec { get; set; }
 
@@ -286,7 +292,8 @@ internal sealed class InMemoryIncus : IIncusServer
         {
             ct.ThrowIfCancellationRequested();
             var instance = server.FindInstance(project, name) ?? throw NotFound("Instance");
-            server.Record($"{action.ToString().ToLowerInvariant()}{(force ? " --force" : "")} {project}/{name}");
+            var call = $"{action.ToString().ToLowerInvariant()}{(force ? " --force" : "")} {project}/{name}";
+            server.Record(call);
             instance.Status = action switch
             {
                 InstanceAction.Start or InstanceAction.Unfreeze => InstanceStatus.Running,
@@ -296,6 +303,7 @@ internal sealed class InMemoryIncus : IIncusServer
                 InstanceAction.Freeze => InstanceStatus.Frozen,
                 _ => instance.Status,
             };
+            if (server.ForgetOn?.Invoke(call) == true) throw new IncusOperationLostException("/1.0/operations/forgotten");
             return Task.CompletedTask;
         }
 

@@ -21,7 +21,7 @@ public sealed class ReplaceProgressTests : IDisposable
 
         var phases = _f.Reporter.ProgressReports.Select(p => p.Phase).Distinct().ToList();
         Assert.Equal(
-            ["Verifying", "Uploading", "Restoring on the server", "Stop instance", "Swap restored instance in", "Start instance", "Delete original instance"],
+            ["Uploading", "Restoring on the server", "Stop instance", "Swap restored instance in", "Start instance", "Delete original instance"],
             phases);
         Assert.All(_f.Reporter.ProgressReports.Where(p => p.Phase is "Stop instance" or "Swap restored instance in"), p => Assert.Equal(plan.Describe, p.Item));
         Assert.Equal("p/a1-ibold", _f.Reporter.ProgressReports.Single(p => p.Phase == "Delete original instance").Detail);

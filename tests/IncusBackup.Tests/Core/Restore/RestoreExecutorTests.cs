@@ -79,7 +79,7 @@ public sealed class RestoreExecutorTests : IDisposable
     }
 
     [Fact]
-    public async Task FreshRestore_ReportsVerifyingInFull_BeforeUploading()
+    public async Task FreshRestore_VerifiesWhileUploading_WithoutAPassOfItsOwn()
     {
         var plan = await PlanInstanceAsync();
         var size = RestoreFixture.InstanceArchive.Length;
@@ -87,12 +87,11 @@ public sealed class RestoreExecutorTests : IDisposable
         await _f.ExecuteAsync(plan);
 
         var phases = _f.Reporter.ProgressReports.Select(p => p.Phase).Distinct().ToList();
-        Assert.Equal(["Verifying", "Uploading", "Restoring on the server"], phases);
-        var verifying = _f.Reporter.ProgressReports.Where(p => p.Phase == "Verifying").ToList();
-        Assert.All(verifying, p => Assert.Equal(size, p.TotalBytes));
-        Assert.Equal(size, verifying[^1].Bytes);
-        Assert.Equal($"p/a1@{V} -> p/a1", verifying[0].Item);
-        Assert.Equal(size, _f.Reporter.ProgressReports.Last(p => p.Phase == "Uploading").Bytes);
+        Assert.Equal(["Uploading", "Restoring on the server"], phases);
+        var uploading = _f.Reporter.ProgressReports.Where(p => p.Phase == "Uploading").ToList();
+        Assert.All(uploading, p => Assert.Equal(size, p.TotalBytes));
+        Assert.Equal(size, uploading[^1].Bytes);
+        Assert.Equal("p/a1", uploading[0].Item);
     }
 
     [Fact]
@@ -458,23 +457,45 @@ public sealed class RestoreExecutorTests : IDisposable
         Assert.Equal(InstanceStatus.Running, running.Status);
     }
 
-    [Fact]
-    public async Task ArchiveCorruptedAfterPlanning_IsCaughtBeforeAnythingReachesTheServer()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ArchiveCorruptedAfterPlanning_BreaksTheUploadOff_AndTheOriginalStays(bool mapped)
     {
         var original = _f.Incus.AddInstance("p", "a1", InstanceStatus.Running);
-        var plan = await PlanInstanceAsync(r => r with { Conflict = ConflictMode.Replace });
+        var plan = await PlanInstanceAsync(r => r with
+        {
+            Conflict = ConflictMode.Replace,
+            ProfileMap = mapped ? new Dictionary<string, string> { ["extra"] = "extra2" } : r.ProfileMap,
+        });
+        Assert.Equal(mapped, plan.NeedsRewrite);
         var backup = plan.Request.Backup;
         RestoreFixture.CorruptArchive(backup, offset: RestoreFixture.InstanceArchive.Length / 2);
 
         var e = await Assert.ThrowsAsync<IncusBackupException>(() => _f.ExecuteAsync(plan));
 
-        Assert.Equal(ErrorIds.ChecksumMismatch, e.ErrorId);
-        Assert.Contains("nothing was sent to the server", e.RecommendedAction, StringComparison.Ordinal);
-        Assert.Empty(_f.Incus.Calls);
+        Assert.True(e.ErrorId == ErrorIds.ChecksumMismatch, e.ToString());
+        Assert.Contains("nothing was imported", e.RecommendedAction, StringComparison.Ordinal);
+        Assert.Empty(_f.Incus.Calls); // the fake records an import only once it has the whole body
         Assert.Empty(_f.Incus.Imported);
         Assert.Same(original, _f.Incus.FindInstance("p", "a1"));
-        Assert.Contains(_f.Reporter.ProgressReports, p => p.Phase == "Verifying");
-        Assert.DoesNotContain(_f.Reporter.ProgressReports, p => p.Phase == "Uploading");
+        Assert.Equal(InstanceStatus.Running, original.Status);
+        Assert.Equal(["p/a1"], _f.Incus.InstanceList.Select(i => $"{i.Project}/{i.Name}"));
+    }
+
+    [Fact]
+    public async Task AStopWhoseOperationTheServerForgot_CountsWhenTheInstanceStopped_AndItIsStartedAgain()
+    {
+        var (_, running, _) = VolumeWithUsers();
+        var plan = await PlanVolumeAsync(r => r with { Conflict = ConflictMode.Replace });
+        _f.Incus.ForgetOn = call => call == "stop p/c1";
+
+        var result = await _f.ExecuteAsync(plan);
+
+        Assert.Equal(RestoreAction.Replaced, result.Action);
+        Assert.Equal(["p/c1"], result.RestartedInstances);
+        Assert.Equal(InstanceStatus.Running, running.Status);
+        Assert.Contains("start p/c1", _f.Incus.Calls);
     }
 
     [Fact]
