@@ -30,6 +30,8 @@ internal sealed record BackupSelection
         var groups = Names.Count == 0 ? [(Project, (IReadOnlyList<string>)[])]
             : Names.GroupBy(n => n.Project).Select(g => (g.Key, (IReadOnlyList<string>)g.Select(n => n.Name).ToList())).ToList();
         var records = new List<BackupRecord>();
+        // By reference: one listing's records; a list's Contains would make 100,000 records take minutes.
+        var seen = new HashSet<BackupRecord>(ReferenceEqualityComparer.Instance);
         foreach (var (project, names) in groups)
         {
             var query = new BackupQuery
@@ -44,7 +46,10 @@ internal sealed record BackupSelection
                 After = After,
                 Before = Before,
             };
-            records.AddRange(query.Apply(all).Where(r => !records.Contains(r)));
+            foreach (var record in query.Apply(all))
+            {
+                if (seen.Add(record)) records.Add(record);
+            }
         }
 
         // A literal name that matched nothing is an error, as with Get-Item; a wildcard is not.
