@@ -95,4 +95,6 @@ public sealed class RepositoryMetadata
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(BackupManifest))]
 [JsonSerializable(typeof(RepositoryMetadata))]
+[JsonSerializable(typeof(ManifestSummary))]
+[JsonSerializable(typeof(SourceSummary))]
 internal sealed partial class RepositoryJsonContext : JsonSerializerContext;

@@ -1,11 +1,12 @@
-using System.Text.Json;
-
 namespace IncusBackup.Repository;
 
 /// <summary>Builds the record of a stored backup from its manifest, the same way for every backend.</summary>
 internal static class BackupRecords
 {
-    public static BackupRecord FromManifest(BackupManifest manifest, string version, string location, string repository, bool isProtected)
+    public static BackupRecord FromManifest(BackupManifest manifest, string version, string location, string repository, bool isProtected) =>
+        FromManifest(ManifestSummary.Of(manifest), version, location, repository, isProtected);
+
+    public static BackupRecord FromManifest(ManifestSummary manifest, string version, string location, string repository, bool isProtected)
     {
         var archive = manifest.Files.FirstOrDefault() ?? new ManifestFile();
         return new BackupRecord
@@ -25,7 +26,7 @@ internal static class BackupRecords
             Optimized = manifest.Options.Optimized,
             Consistency = manifest.Options.Consistency,
             Snapshots = [.. manifest.Snapshots],
-            Aliases = ImageAliases(manifest),
+            Aliases = manifest.Kind == "image" && manifest.Source?.Aliases is { } aliases ? [.. aliases.Select(a => a.Name).OfType<string>()] : [],
             RunId = manifest.RunId,
             Type = manifest.InstanceType,
             ServerVersion = manifest.Server.Version,
@@ -36,11 +37,4 @@ internal static class BackupRecords
             Repository = repository,
         };
     }
-
-    /// <summary>The alias names an image backup's manifest records.</summary>
-    private static string[] ImageAliases(BackupManifest manifest) =>
-        manifest.Kind == "image" && manifest.Source is { ValueKind: JsonValueKind.Object } source
-            && source.TryGetProperty("aliases", out var aliases) && aliases.ValueKind == JsonValueKind.Array
-            ? [.. aliases.EnumerateArray().Select(a => a.TryGetProperty("name", out var n) ? n.GetString() : null).OfType<string>()]
-            : [];
 }

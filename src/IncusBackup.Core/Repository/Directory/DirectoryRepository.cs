@@ -242,32 +242,69 @@ internal sealed class DirectoryRepository : IBackupRepository
         return folder;
     }
 
+    /// <summary>
+    /// Lists every backup under one kind's folder, in resource then version order. The resources are read in
+    /// parallel (each manifest is a small file to open, read and parse: 100,000 of them are seconds of system calls),
+    /// and each manifest is parsed only as far as its record needs.
+    /// </summary>
     private void ListUnder(string kindRoot, int depth, List<BackupRecord> records, List<string> problems, CancellationToken ct)
     {
         if (!System.IO.Directory.Exists(kindRoot)) return;
         var resourceFolders = new List<string> { kindRoot };
         for (var i = 0; i < depth; i++)
             resourceFolders = resourceFolders.SelectMany(VisibleSubfolders).ToList();
-        foreach (var resourceFolder in resourceFolders.Order(StringComparer.Ordinal))
+        resourceFolders.Sort(StringComparer.Ordinal);
+        var listed = new (List<BackupRecord> Records, List<string> Problems)[resourceFolders.Count];
+        Parallel.For(0, resourceFolders.Count, new ParallelOptions { CancellationToken = ct }, () => new byte[16 << 10], (i, _, buffer) =>
         {
-            ct.ThrowIfCancellationRequested();
-            var versions = VisibleSubfolders(resourceFolder)
-                .Select(f => (Folder: f, Ok: BackupVersion.TryParse(Path.GetFileName(f), out var v), Version: v))
-                .Where(v => v.Ok)
-                .OrderBy(v => v.Version);
-            foreach (var (folder, _, _) in versions)
+            listed[i] = ListResource(resourceFolders[i], ref buffer);
+            return buffer;
+        }, _ => { });
+        foreach (var (resourceRecords, resourceProblems) in listed)
+        {
+            records.AddRange(resourceRecords);
+            problems.AddRange(resourceProblems);
+        }
+    }
+
+    private (List<BackupRecord>, List<string>) ListResource(string resourceFolder, ref byte[] buffer)
+    {
+        var records = new List<BackupRecord>();
+        var problems = new List<string>();
+        var versions = VisibleSubfolders(resourceFolder)
+            .Select(f => (Folder: f, Ok: BackupVersion.TryParse(Path.GetFileName(f), out var v), Version: v))
+            .Where(v => v.Ok)
+            .OrderBy(v => v.Version);
+        foreach (var (folder, _, _) in versions)
+        {
+            try
             {
-                var manifestPath = Path.Combine(folder, BackupSeal.ManifestFile);
-                try
-                {
-                    records.Add(ToRecord(BackupSeal.ParseManifest(File.ReadAllBytes(manifestPath), $"'{folder}'"), folder));
-                }
-                catch (Exception e) when (e is IncusBackupException or IOException or UnauthorizedAccessException or ArgumentException)
-                {
-                    // A damaged backup is reported, not a reason to hide the others.
-                    problems.Add(e is FileNotFoundException ? $"'{folder}' has no {BackupSeal.ManifestFile}." : $"'{folder}' cannot be read: {e.Message}");
-                }
+                var length = ReadFile(Path.Combine(folder, BackupSeal.ManifestFile), ref buffer);
+                var summary = ManifestSummary.Parse(buffer.AsSpan(0, length), $"'{folder}'");
+                records.Add(BackupRecords.FromManifest(summary, Path.GetFileName(folder), folder, Target, File.Exists(Path.Combine(folder, ProtectedMarker))));
             }
+            catch (Exception e) when (e is IncusBackupException or IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                // A damaged backup is reported, not a reason to hide the others.
+                problems.Add(e is FileNotFoundException ? $"'{folder}' has no {BackupSeal.ManifestFile}." : $"'{folder}' cannot be read: {e.Message}");
+            }
+        }
+        return (records, problems);
+    }
+
+    /// <summary>Reads a whole small file into <paramref name="buffer"/> (grown when too small); returns its length.</summary>
+    private static int ReadFile(string path, ref byte[] buffer)
+    {
+        // One open and plain reads: File.ReadAllBytes costs several times as much per small file (it asks the size
+        // and advises the kernel first).
+        using var handle = File.OpenHandle(path);
+        var length = 0;
+        while (true)
+        {
+            if (length == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+            var read = RandomAccess.Read(handle, buffer.AsSpan(length), length);
+            if (read == 0) return length;
+            length += read;
         }
     }
 

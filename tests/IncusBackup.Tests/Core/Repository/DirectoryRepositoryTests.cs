@@ -40,6 +40,38 @@ public sealed class DirectoryRepositoryTests : IDisposable
         [.. (await repo.ListAsync(kind, CancellationToken.None)).Records];
 
     [Fact]
+    public async Task Listing_ReadsResourcesInParallel_ButKeepsResourceThenVersionOrder()
+    {
+        var repo = Open();
+        foreach (var (name, day) in new[] { ("web", 3), ("db", 2), ("web", 1), ("app", 5), ("db", 1), ("web", 2) })
+            await PublishAsync(repo, name, [(byte)day], Moment.AddDays(day));
+        await PublishAsync(repo, "v1", [1], Moment, BackupKind.Volume, pool: "default");
+
+        var listed = await ListAsync(repo);
+
+        Assert.Equal(["app@20260107T030405Z", "db@20260103T030405Z", "db@20260104T030405Z", "web@20260103T030405Z", "web@20260104T030405Z", "web@20260105T030405Z", "v1@20260102T030405Z"],
+            listed.Select(r => $"{r.Name}@{r.Version}"));
+    }
+
+    [Fact]
+    public async Task Listing_ReadsAManifestLargerThanItsReadBuffer_AndSkipsTheSourceObject()
+    {
+        var repo = Open();
+        var record = await PublishAsync(repo, "web", [1, 2, 3]);
+        var manifestPath = Path.Combine(record.Location, BackupSeal.ManifestFile);
+        var manifest = BackupSeal.ParseManifest(File.ReadAllBytes(manifestPath), "test");
+        var big = new string('x', 100_000);
+        manifest.Source = System.Text.Json.JsonDocument.Parse("{\"config\": {\"user.big\": \"" + big + "\"}, \"devices\": {\"eth0\": {\"type\": \"nic\"}}}").RootElement;
+        File.WriteAllBytes(manifestPath, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(manifest, RepositoryJsonContext.Default.BackupManifest));
+
+        var listing = await repo.ListAsync(null, CancellationToken.None);
+
+        Assert.Empty(listing.Problems);
+        var listed = Assert.Single(listing.Records);
+        Assert.Equal((record.Name, record.Version, record.Sha256, record.Size), (listed.Name, listed.Version, listed.Sha256, listed.Size));
+    }
+
+    [Fact]
     public async Task Publish_WritesPrivateFilesAndChecksumsThatSha256sumAccepts()
     {
         var repo = Open();
