@@ -118,11 +118,25 @@ internal sealed class DirectoryRepository : IBackupRepository
     {
         var records = new List<BackupRecord>();
         var problems = new List<string>();
-        if (kind is null or BackupKind.Instance) ListUnder(Path.Combine(Root, "instances"), depth: 2, records, problems, ct);
-        if (kind is null or BackupKind.Volume) ListUnder(Path.Combine(Root, "volumes"), depth: 3, records, problems, ct);
-        if (kind is null or BackupKind.Image) ListUnder(Path.Combine(Root, "images"), depth: 1, records, problems, ct);
-        if (kind is null or BackupKind.Config) ListUnder(Path.Combine(Root, "config"), depth: 0, records, problems, ct);
+        var cache = ListingCache.Load(Root, Target);
+        var listed = new Dictionary<string, ListingCache.Entry>(StringComparer.Ordinal);
+        var listedRoots = new List<string>();
+        foreach (var (kindRoot, depth) in KindRoots(kind))
+        {
+            ListUnder(kindRoot, depth, cache, records, listed, problems, ct);
+            listedRoots.Add(kindRoot);
+        }
+        cache.Update(Root, listedRoots, listed);
         return Task.FromResult(new RepositoryListing(records, problems));
+    }
+
+    /// <summary>The folder of each kind asked for, and how deep its resource folders lie.</summary>
+    private IEnumerable<(string Folder, int Depth)> KindRoots(BackupKind? kind)
+    {
+        if (kind is null or BackupKind.Instance) yield return (Path.Combine(Root, "instances"), 2);
+        if (kind is null or BackupKind.Volume) yield return (Path.Combine(Root, "volumes"), 3);
+        if (kind is null or BackupKind.Image) yield return (Path.Combine(Root, "images"), 1);
+        if (kind is null or BackupKind.Config) yield return (Path.Combine(Root, "config"), 0);
     }
 
     public Task<Stream> OpenReadAsync(BackupRecord backup, string fileName, CancellationToken ct)
@@ -243,45 +257,59 @@ internal sealed class DirectoryRepository : IBackupRepository
     }
 
     /// <summary>
-    /// Lists every backup under one kind's folder, in resource then version order. The resources are read in
-    /// parallel (each manifest is a small file to open, read and parse: 100,000 of them are seconds of system calls),
-    /// and each manifest is parsed only as far as its record needs.
+    /// Lists every backup under one kind's folder, in resource then version order, from the listing cache where a
+    /// version folder is unchanged. The resources are read in parallel (each manifest not in the cache is a small
+    /// file to open, read and parse), and each manifest is parsed only as far as its record needs.
     /// </summary>
-    private void ListUnder(string kindRoot, int depth, List<BackupRecord> records, List<string> problems, CancellationToken ct)
+    private void ListUnder(string kindRoot, int depth, ListingCache cache, List<BackupRecord> records,
+        Dictionary<string, ListingCache.Entry> listed, List<string> problems, CancellationToken ct)
     {
         if (!System.IO.Directory.Exists(kindRoot)) return;
         var resourceFolders = new List<string> { kindRoot };
         for (var i = 0; i < depth; i++)
             resourceFolders = resourceFolders.SelectMany(VisibleSubfolders).ToList();
         resourceFolders.Sort(StringComparer.Ordinal);
-        var listed = new (List<BackupRecord> Records, List<string> Problems)[resourceFolders.Count];
+        var results = new (List<(string Folder, ListingCache.Entry Entry)> Entries, List<string> Problems)[resourceFolders.Count];
         Parallel.For(0, resourceFolders.Count, new ParallelOptions { CancellationToken = ct }, () => new byte[16 << 10], (i, _, buffer) =>
         {
-            listed[i] = ListResource(resourceFolders[i], ref buffer);
+            results[i] = ListResource(resourceFolders[i], cache, ref buffer);
             return buffer;
         }, _ => { });
-        foreach (var (resourceRecords, resourceProblems) in listed)
+        foreach (var (entries, resourceProblems) in results)
         {
-            records.AddRange(resourceRecords);
+            foreach (var (folder, entry) in entries)
+            {
+                records.Add(entry.Record);
+                listed[folder] = entry;
+            }
             problems.AddRange(resourceProblems);
         }
     }
 
-    private (List<BackupRecord>, List<string>) ListResource(string resourceFolder, ref byte[] buffer)
+    private (List<(string, ListingCache.Entry)>, List<string>) ListResource(string resourceFolder, ListingCache cache, ref byte[] buffer)
     {
-        var records = new List<BackupRecord>();
+        var entries = new List<(string, ListingCache.Entry)>();
         var problems = new List<string>();
-        var versions = VisibleSubfolders(resourceFolder)
-            .Select(f => (Folder: f, Ok: BackupVersion.TryParse(Path.GetFileName(f), out var v), Version: v))
+        var versions = new DirectoryInfo(resourceFolder).EnumerateDirectories()
+            .Where(d => !d.Name.StartsWith('.'))
+            .Select(d => (Folder: d, Ok: BackupVersion.TryParse(d.Name, out var v), Version: v))
             .Where(v => v.Ok)
             .OrderBy(v => v.Version);
-        foreach (var (folder, _, _) in versions)
+        foreach (var (info, _, _) in versions)
         {
+            var folder = info.FullName;
             try
             {
-                var length = ReadFile(Path.Combine(folder, BackupSeal.ManifestFile), ref buffer);
-                var summary = ManifestSummary.Parse(buffer.AsSpan(0, length), $"'{folder}'");
-                records.Add(BackupRecords.FromManifest(summary, Path.GetFileName(folder), folder, Target, File.Exists(Path.Combine(folder, ProtectedMarker))));
+                // The folder's time first: a change after it was taken makes the next listing read the folder again.
+                var ticks = info.LastWriteTimeUtc.Ticks;
+                var record = cache.Find(folder, ticks);
+                if (record is null)
+                {
+                    var length = ReadFile(Path.Combine(folder, BackupSeal.ManifestFile), ref buffer);
+                    var summary = ManifestSummary.Parse(buffer.AsSpan(0, length), $"'{folder}'");
+                    record = BackupRecords.FromManifest(summary, info.Name, folder, Target, File.Exists(Path.Combine(folder, ProtectedMarker)));
+                }
+                entries.Add((folder, new ListingCache.Entry(ticks, record)));
             }
             catch (Exception e) when (e is IncusBackupException or IOException or UnauthorizedAccessException or ArgumentException)
             {
@@ -289,7 +317,7 @@ internal sealed class DirectoryRepository : IBackupRepository
                 problems.Add(e is FileNotFoundException ? $"'{folder}' has no {BackupSeal.ManifestFile}." : $"'{folder}' cannot be read: {e.Message}");
             }
         }
-        return (records, problems);
+        return (entries, problems);
     }
 
     /// <summary>Reads a whole small file into <paramref name="buffer"/> (grown when too small); returns its length.</summary>
