@@ -20,7 +20,14 @@ BeforeAll {
 
 AfterAll {
     Remove-TestProject $script:P
-    if ($script:Pool) { & incus storage delete $script:Pool *> $null }
+    # The project's deletion can leave the pool "in use" for a moment while its last volumes go: try for a while.
+    if ($script:Pool) {
+        foreach ($attempt in 1..20) {
+            & incus storage delete $script:Pool *> $null
+            if ($LASTEXITCODE -eq 0) { break }
+            Start-Sleep -Milliseconds 500
+        }
+    }
     Remove-Item -Recurse -Force $script:T -ErrorAction SilentlyContinue
 }
 

@@ -122,6 +122,9 @@ public static class ErrorIds
     public const string ConfirmationRequired = "ConfirmationRequired";
     public const string DependencyMissing = "DependencyMissing";
 
+    /// <summary>An optimized (driver-specific) backup asked to restore onto a pool of another storage driver.</summary>
+    public const string OptimizedDriverMismatch = "OptimizedDriverMismatch";
+
     /// <summary>A running instance would have stayed frozen longer than -FreezeTimeout; it was thawed, nothing written.</summary>
     public const string FreezeTimeout = "FreezeTimeout";
     public const string RestoreFailed = "RestoreFailed";

@@ -243,6 +243,24 @@ public sealed class RestorePlanner(IIncusServer server)
                 request.Backup.ToString(),
                 "Create them first (Restore-IncusVolume restores custom volumes), or map them with -ProjectMap, -PoolMap, -NetworkMap or -ProfileMap.");
         }
+        await CheckOptimizedDriverAsync(request, index, target, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// An optimized backup holds the storage driver's own stream (btrfs send, zfs send...): only a pool of the same
+    /// driver can take it. Refused here, before any change, rather than half-way by the server.
+    /// </summary>
+    private async Task CheckOptimizedDriverAsync(RestoreRequest request, BackupIndex index, RestoreTarget target, CancellationToken ct)
+    {
+        // An instance without a mapped root pool goes to the one it was backed up from.
+        var poolName = target.Pool ?? index.Pool;
+        if (!index.Optimized || poolName.Length == 0 || index.Backend.Length == 0) return;
+        var pool = await server.StoragePools.TryGetAsync(poolName, ct).ConfigureAwait(false);
+        if (pool is null || string.Equals(pool.Driver, index.Backend, StringComparison.OrdinalIgnoreCase)) return;
+        throw new IncusBackupException(ErrorIds.OptimizedDriverMismatch, ErrorKind.InvalidArgument,
+            $"{request.Backup} is an optimized backup of a {index.Backend} pool: it restores only onto a {index.Backend} pool, and '{poolName}' is {pool.Driver}. Nothing was changed.",
+            request.Backup.ToString(),
+            $"Restore it onto a {index.Backend} pool (-PoolMap), or restore another version taken without -Optimized.");
     }
 
     /// <summary>A name like "web-ibnew" (or "web-ibnew2"...) that is free, within Incus's 63-character limit.</summary>

@@ -99,6 +99,37 @@ public sealed class CopyOnWriteBackupTests(CopyOnWriteScenario scenario) : IClas
     }
 
     [IncusFact]
+    public void Optimized_VolumeOnBtrfs_RoundTripsByteForByte_AndADirPoolIsRefusedUpFront()
+    {
+        var backup = Run("Backup-IncusVolume -Name \"$Pool/v1\" -Project $P -Target $T -Optimized");
+
+        backup.AssertNoErrors();
+        var record = Assert.Single(backup.Output);
+        Assert.True(Prop<bool>(record, "Optimized"));
+        // The driver's own stream (btrfs send), not a file tree.
+        Assert.Contains(ArchiveContents.ReadFiles(ArchiveContents.ArchivePath(record), _ => true).Keys, n => n.EndsWith(".bin", StringComparison.Ordinal));
+
+        var refused = Run("Restore-IncusVolume -Name \"$Pool/v1\" -Project $P -Target $T -NewName v1-dir -PoolMap @{ $Pool = 'default' }");
+        var error = Assert.Single(refused.Errors);
+        Assert.StartsWith("OptimizedDriverMismatch,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Contains($"'default' is dir", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("v1-dir", scenario.Incus.ListVolumes("default"));
+
+        Run("Restore-IncusVolume -Name \"$Pool/v1\" -Project $P -Target $T -NewName v1-opt").AssertNoErrors();
+        try
+        {
+            scenario.Incus.AttachVolume(scenario.Pool, "v1-opt", "c1", "/mnt/v1-opt");
+            Assert.Equal(scenario.VolumeFile, scenario.Incus.ReadFile("c1", "/mnt/v1-opt/vol.bin"));
+            Assert.Single(scenario.Incus.Query($"/1.0/storage-pools/{scenario.Pool}/volumes/custom/v1-opt/snapshots").EnumerateArray());
+        }
+        finally
+        {
+            scenario.Incus.Incus("storage", "volume", "detach", scenario.Pool, "v1-opt", "c1");
+            scenario.Incus.Incus("storage", "volume", "delete", scenario.Pool, "v1-opt");
+        }
+    }
+
+    [IncusFact]
     public void Auto_PicksSnapshotOnBtrfs_AndFreezeOnDir_AndSaysSo()
     {
         var result = Run("Backup-IncusInstance -Name c1, d1 -Project $P -Target $T -Verbose");

@@ -52,13 +52,23 @@ public sealed class CopyOnWriteScenario : IAsyncLifetime
     {
         await Incus.DisposeAsync();
         if (!_poolCreated) return;
-        try
+        // The project's deletion can leave the pool "in use" for a moment while its last volumes go: try for a while.
+        for (var attempt = 1; ; attempt++)
         {
-            IncusCli.Run("storage", "delete", Pool);
-        }
-        catch (Exception e)
-        {
-            Console.Error.WriteLine($"cleanup: could not delete storage pool {Pool}: {e.Message}");
+            try
+            {
+                IncusCli.Run("storage", "delete", Pool);
+                return;
+            }
+            catch (Exception) when (attempt < 20)
+            {
+                await Task.Delay(500);
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"cleanup: could not delete storage pool {Pool}: {e.Message}");
+                return;
+            }
         }
     }
 }

@@ -277,6 +277,34 @@ public sealed class RestorePlannerTests : IDisposable
     }
 
     [Fact]
+    public async Task AnOptimizedBackup_OntoAPoolOfAnotherDriver_IsRefusedUpFront()
+    {
+        // The archive's index.yaml says optimized, backend dir, pool default.
+        var optimized = TestArchives.Compress(TestArchives.Container(optimized: true), CompressionKind.Gzip);
+        var backup = await _f.PublishInstanceAsync(archive: optimized);
+        _f.Incus.PoolDrivers["default"] = "btrfs";
+
+        var e = await PlanFailsAsync(RestoreFixture.Request(backup) with { NewName = "a2" });
+
+        Assert.Equal(ErrorIds.OptimizedDriverMismatch, e.ErrorId);
+        Assert.Contains("optimized backup of a dir pool: it restores only onto a dir pool, and 'default' is btrfs", e.Message, StringComparison.Ordinal);
+        Assert.Contains("-PoolMap", e.RecommendedAction, StringComparison.Ordinal);
+        Assert.Empty(_f.Incus.Calls);
+    }
+
+    [Fact]
+    public async Task AnOptimizedBackup_OntoAPoolOfItsDriver_IsPlanned()
+    {
+        var optimized = TestArchives.Compress(TestArchives.Container(optimized: true), CompressionKind.Gzip);
+        var backup = await _f.PublishInstanceAsync(archive: optimized);
+        _f.Incus.PoolDrivers["default"] = "btrfs";
+
+        var plan = await _f.PlanAsync(RestoreFixture.Request(backup) with { PoolMap = new Dictionary<string, string> { ["default"] = "fast" } }, BackupKind.Instance);
+
+        Assert.Equal("fast", plan.Target.Pool); // fast is a dir pool, as the backup's was
+    }
+
+    [Fact]
     public async Task MissingProject_IsADependencyMissing_NamingIt()
     {
         var backup = await _f.PublishInstanceAsync();
