@@ -125,6 +125,9 @@ public static class ErrorIds
     /// <summary>An optimized (driver-specific) backup asked to restore onto a pool of another storage driver.</summary>
     public const string OptimizedDriverMismatch = "OptimizedDriverMismatch";
 
+    /// <summary>A mapping that would have to change the configuration inside an optimized backup's driver stream.</summary>
+    public const string OptimizedMappingUnsupported = "OptimizedMappingUnsupported";
+
     /// <summary>A running instance would have stayed frozen longer than -FreezeTimeout; it was thawed, nothing written.</summary>
     public const string FreezeTimeout = "FreezeTimeout";
     public const string RestoreFailed = "RestoreFailed";

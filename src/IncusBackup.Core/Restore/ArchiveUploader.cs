@@ -79,10 +79,26 @@ internal sealed class ArchiveUploader(IIncusServer server)
             throw new IncusBackupException(ErrorIds.RestoreFailed, ErrorKind.OperationFailed,
                 $"Restoring {plan.Describe} failed on the server: {e.Message}", display, inner: e);
         }
+        if (plan.ReleaseHardwareAddresses) return await ReleaseHardwareAddressesAsync(target, display, reporter, ct).ConfigureAwait(false);
         if (rewrite is null) return [];
         var summary = await rewrite.ConfigureAwait(false);
         foreach (var warning in summary.Warnings) reporter.Warning($"{display}: {warning}");
         return [.. summary.Changes];
+    }
+
+    /// <summary>Clears the MAC addresses an optimized import brought along, so the copy does not collide with its original.</summary>
+    private async Task<string[]> ReleaseHardwareAddressesAsync(RestoreTarget target, string display, IReporter reporter, CancellationToken ct)
+    {
+        try
+        {
+            var cleared = await InstancePower.ReleaseHardwareAddressesAsync(server, target.Project, target.Name, ct).ConfigureAwait(false);
+            return [.. cleared.Keys.Order(StringComparer.Ordinal).Select(key => $"{key}: {cleared[key]} -> new at the next start")];
+        }
+        catch (IncusBackupException e)
+        {
+            reporter.Warning($"{display}: its MAC addresses could not be cleared ({e.Message}); it may not start beside the original.");
+            return [];
+        }
     }
 
     /// <summary>Awaits <paramref name="task"/>; true if it failed.</summary>

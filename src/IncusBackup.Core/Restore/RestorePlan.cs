@@ -53,6 +53,12 @@ public sealed class RestorePlan
 
     /// <summary>The archive must be rewritten on the way (mappings the server's headers cannot express).</summary>
     public bool NeedsRewrite { get; init; }
+
+    /// <summary>
+    /// An optimized instance restored beside its original: its MAC addresses live in the driver stream, out of the
+    /// rewriter's reach, so they are cleared on the server after the import (Incus makes new ones at the next start).
+    /// </summary>
+    public bool ReleaseHardwareAddresses { get; init; }
     public bool Skip { get; init; }
 
     /// <summary>A replace: on failure, every finished step is rolled back.</summary>

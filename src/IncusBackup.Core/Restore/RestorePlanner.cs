@@ -61,6 +61,22 @@ public sealed class RestorePlanner(IIncusServer server)
         };
         var needsRewrite = mapping.NewMacAddresses
             || new[] { request.PoolMap, request.NetworkMap, request.ProfileMap, request.ProjectMap }.Any(map => map.Any(pair => pair.Key != pair.Value));
+        var releaseHardwareAddresses = false;
+        if (index.Optimized && needsRewrite)
+        {
+            // The driver stream carries the backup.yaml the server imports: only what travels outside the archive
+            // can change (the name and the root pool as headers, the project in the URL, new MAC addresses cleared
+            // after the import). Measured: a rewritten index.yaml alone is ignored, and the copy keeps the MACs.
+            if (new[] { request.NetworkMap, request.ProfileMap, request.ProjectMap }.Any(map => map.Any(pair => pair.Key != pair.Value))
+                || (kind == BackupKind.Instance && request.PoolMap.Any(pair => pair.Key != pair.Value && pair.Key != index.Pool)))
+            {
+                throw new IncusBackupException(ErrorIds.OptimizedMappingUnsupported, ErrorKind.InvalidArgument,
+                    $"{backup} is an optimized backup: its configuration is inside the storage driver's stream, so -ProjectMap, -NetworkMap, -ProfileMap and pools other than the root pool cannot be mapped. Nothing was changed.",
+                    backup.ToString(), "Restore it without those mappings (-NewName and the root pool's -PoolMap work), or restore a version taken without -Optimized.");
+            }
+            releaseHardwareAddresses = mapping.NewMacAddresses;
+            needsRewrite = false;
+        }
 
         await CheckDependenciesAsync(strategy, request, manifest, index, target, ct).ConfigureAwait(false);
         var existing = await strategy.InspectAsync(target, request.Conflict, ct).ConfigureAwait(false);
@@ -80,6 +96,7 @@ public sealed class RestorePlanner(IIncusServer server)
             EphemeralInstances = existing?.Ephemeral ?? [],
             Mapping = mapping,
             NeedsRewrite = needsRewrite,
+            ReleaseHardwareAddresses = releaseHardwareAddresses,
             Skip = skip,
             TemporaryName = replace ? await FreeNameAsync(strategy, target, "ibnew", ct).ConfigureAwait(false) : null,
             RetiredName = replace ? await FreeNameAsync(strategy, target, "ibold", ct).ConfigureAwait(false) : null,

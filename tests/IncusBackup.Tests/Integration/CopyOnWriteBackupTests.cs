@@ -130,6 +130,33 @@ public sealed class CopyOnWriteBackupTests(CopyOnWriteScenario scenario) : IClas
     }
 
     [IncusFact]
+    public void Optimized_InstanceOnBtrfs_RestoresBesideTheOriginal_WithNewMacAddresses_AndRefusesAProfileMap()
+    {
+        var backup = Run("Backup-IncusInstance -Name c1 -Project $P -Target $T -Optimized -Consistency Freeze");
+        backup.AssertNoErrors();
+        Assert.True(Prop<bool>(Assert.Single(backup.Output), "Optimized"));
+
+        var refused = Run("Restore-IncusInstance -Name c1 -Project $P -Target $T -NewName c1-mapped -ProfileMap @{ default = 'other' }");
+        Assert.StartsWith("OptimizedMappingUnsupported,", Assert.Single(refused.Errors).FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.DoesNotContain("c1-mapped", scenario.Incus.ListInstances());
+
+        var restored = Run("Restore-IncusInstance -Name c1 -Project $P -Target $T -NewName c1-opt -Start");
+        try
+        {
+            restored.AssertNoErrors();
+            Assert.True(Prop<bool>(Assert.Single(restored.Output), "Started"));
+            Assert.Equal("Running", scenario.Incus.InstanceState("c1-opt"));
+            Assert.Equal(["snap1"], scenario.Incus.ListSnapshots("c1-opt"));
+            Assert.Equal("after-snapshot\n", Encoding.ASCII.GetString(scenario.Incus.ReadFile("c1-opt", "/root/marker")));
+            Assert.NotEqual(scenario.Incus.Incus("config", "get", "c1", "volatile.eth0.hwaddr"), scenario.Incus.Incus("config", "get", "c1-opt", "volatile.eth0.hwaddr"));
+        }
+        finally
+        {
+            scenario.Incus.Incus("delete", "-f", "c1-opt");
+        }
+    }
+
+    [IncusFact]
     public void Auto_PicksSnapshotOnBtrfs_AndFreezeOnDir_AndSaysSo()
     {
         var result = Run("Backup-IncusInstance -Name c1, d1 -Project $P -Target $T -Verbose");

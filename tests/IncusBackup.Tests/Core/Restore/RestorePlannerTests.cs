@@ -305,6 +305,30 @@ public sealed class RestorePlannerTests : IDisposable
     }
 
     [Fact]
+    public async Task AnOptimizedBackup_WithAProfileMap_IsRefusedUpFront()
+    {
+        var optimized = TestArchives.Compress(TestArchives.Container(optimized: true), CompressionKind.Gzip);
+        var backup = await _f.PublishInstanceAsync(archive: optimized);
+
+        var e = await PlanFailsAsync(RestoreFixture.Request(backup) with { ProfileMap = new Dictionary<string, string> { ["extra"] = "extra2" } });
+
+        Assert.Equal(ErrorIds.OptimizedMappingUnsupported, e.ErrorId);
+        Assert.Empty(_f.Incus.Calls);
+    }
+
+    [Fact]
+    public async Task AnOptimizedBackup_BesideItsOriginal_IsNotRewritten_ButItsMacAddressesAreReleased()
+    {
+        var optimized = TestArchives.Compress(TestArchives.Container(optimized: true), CompressionKind.Gzip);
+        var backup = await _f.PublishInstanceAsync(archive: optimized);
+
+        var plan = await _f.PlanAsync(RestoreFixture.Request(backup) with { NewName = "a2" }, BackupKind.Instance);
+
+        Assert.False(plan.NeedsRewrite);
+        Assert.True(plan.ReleaseHardwareAddresses);
+    }
+
+    [Fact]
     public async Task MissingProject_IsADependencyMissing_NamingIt()
     {
         var backup = await _f.PublishInstanceAsync();
