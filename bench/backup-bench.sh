@@ -63,7 +63,7 @@ GZIP_ROUNDS=
 SCALE_BACKUPS=100000
 SCALE_VERSIONS=100
 REPORT=
-ALL_SECTIONS=backup,uncompressed,restore,parallel,startup,scale,hash,phases
+ALL_SECTIONS=backup,uncompressed,restore,parallel,startup,scale,hash,phases,consistency
 
 while (($#)); do
     case $1 in
@@ -129,6 +129,7 @@ SAMPLER_PID=
 WORK=
 SCALE_CACHE=          # the synthetic repository's cache folder; a generator killed half-way leaves <it>.tmp-<pid>
 PAR_CTS=()            # the parallel section's containers (deleted with every other instance of the project)
+COW_POOL=             # the consistency section's btrfs pool (deleted at exit, after the project's instances)
 cleanup() {
     local rc=$?
     set +e
@@ -143,6 +144,11 @@ cleanup() {
         incus profile delete benchprof --project "$PROJECT" >/dev/null 2>&1
         incus profile device remove default root --project "$PROJECT" >/dev/null 2>&1
         incus project delete "$PROJECT" >/dev/null || log "WARNING: could not delete project $PROJECT; delete it by hand"
+    fi
+    if [[ -n $COW_POOL ]]; then
+        local attempt
+        for attempt in 1 2 3 4 5 6 7 8 9 10; do incus storage delete "$COW_POOL" >/dev/null 2>&1 && break; sleep 0.5; done
+        incus storage show "$COW_POOL" >/dev/null 2>&1 && log "WARNING: could not delete storage pool $COW_POOL; delete it by hand"
     fi
     [[ -n $WORK && -d $WORK ]] && rm -rf "$WORK"
     [[ -n $SCALE_CACHE ]] && rm -rf "$SCALE_CACHE".tmp-*
@@ -511,6 +517,56 @@ section_phases() {
     rm -rf "$repo"
 }
 
+# The consistency section: how long a running instance pauses for one backup. `Snapshot` mode on a btrfs pool (a
+# loop file Incus creates) against `Freeze` mode on the dir pool, each container holding --size-mib of random data,
+# one zstd backup each with -Verbose (untimed otherwise): the copy's and the freeze's durations are the module's
+# own verbose lines, and the Snapshot-mode container's state is polled every 0.1 s throughout.
+CONS_ROWS=()
+consistency_run() {  # consistency_run MODE CONTAINER STATES-FILE
+    local mode=$1 ct=$2 states=$3 out=$WORK/consistency-$1.txt repo=$WORK/consistency-repo-$1 t0 t1 poller
+    ( while :; do incus list "$ct" --project "$PROJECT" -c s -f csv 2>/dev/null >>"$states"; sleep 0.1; done ) &
+    poller=$!
+    t0=$(date +%s.%N)
+    "${PWSH[@]}" "Import-Module $MODULE; Backup-IncusInstance -Name $ct -Project $PROJECT -Target dir:$repo -Compression zstd -Consistency $mode -Verbose 4>&1 | ForEach-Object { \"\$_\" }" >"$out" 2>&1 ||
+        { kill "$poller"; tail -n 20 "$out" >&2; die "consistency: the $mode backup failed"; }
+    t1=$(date +%s.%N)
+    kill "$poller"; wait "$poller" 2>/dev/null || true
+    local copy pause seen
+    copy=$(sed -n 's/.* in \([0-9.]*\) s (copy-on-write.*/\1/p' "$out" | head -n 1)
+    pause=$(sed -n 's/^Thawed .* after \([0-9.]*\) s frozen.*/\1/p' "$out" | head -n 1)
+    seen=$(sort -u "$states" | paste -sd, -)
+    local pause_cell="none (polled: ${seen:-?})" copy_cell="—"
+    [[ -n $pause ]] && pause_cell="$pause s frozen"
+    [[ -n $copy ]] && copy_cell="$copy s"
+    CONS_ROWS+=("| \`$mode\` | $4 | $pause_cell | $copy_cell | $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}') s |")
+    record_cmd "pwsh -NoProfile -NonInteractive -Command 'Import-Module $MODULE; Backup-IncusInstance -Name $ct -Project $PROJECT -Target dir:<DIR> -Compression zstd -Consistency $mode -Verbose'   # while polling incus list $ct -c s every 0.1 s"
+    rm -rf "$repo"
+}
+section_consistency() {
+    COW_POOL=bench-cow-$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')
+    local size_gib=$(( (SIZE_MIB * 3 + 1023) / 1024 + 1 ))
+    log "consistency: btrfs pool $COW_POOL (loop file, ${size_gib} GiB), container cow1 with $SIZE_MIB MiB of random data"
+    run incus storage create "$COW_POOL" btrfs "size=${size_gib}GiB" >&2
+    run incus launch "$IMAGE" cow1 --project "$PROJECT" --storage "$COW_POOL" >&2
+    run incus exec cow1 --project "$PROJECT" -- sh -c "head -c $((SIZE_MIB * 1048576)) /dev/urandom > /root/random.bin; sync"
+    consistency_run Snapshot cow1 "$WORK/consistency-states-snapshot.txt" "btrfs (loop file)"
+    consistency_run Freeze "$CT" "$WORK/consistency-states-freeze.txt" "dir"
+    incus delete --force cow1 --project "$PROJECT" >/dev/null
+}
+consistency_report() {
+    echo "## Consistency: how long a running instance pauses"
+    echo
+    echo "One zstd backup of a running container holding $(size_label "$SIZE_MIB") of random data in each mode, with \`-Verbose\`: the"
+    echo "pause and the copy time are the module's own verbose lines (\"Thawed … after N s frozen\", \"Copied … in N s\"); in"
+    echo "\`Snapshot\` mode the container's state was polled every 0.1 s during the whole backup. Single runs, untimed"
+    echo "otherwise; *whole backup* includes pwsh start-up."
+    echo
+    echo "| mode | pool | pause of the instance | copy | whole backup |"
+    echo "|---|---|---|--:|--:|"
+    printf '%s\n' "${CONS_ROWS[@]}"
+    echo
+}
+
 # ---------------------------------------------------------------------------------------------- report
 # run_stat CASE AWK-EXPR min|median: the statistic of EXPR over the case's runs in $RAW; runs where EXPR is empty
 # do not count. (Columns: 3 wall, 4 rss KiB, 5 user, 6 sys, 7 out bytes, 9 server peak, 11 in-process seconds.)
@@ -806,6 +862,7 @@ write_report() {
         has_kind scale && scale_report
         has_kind hash && hash_report
         [[ -n $PHASES_BACKUP ]] && phases_report
+        ((${#CONS_ROWS[@]})) && consistency_report
         echo "<details><summary>Raw runs</summary>"
         echo
         echo "| case | run | wall (s) | peak RSS (KiB) | user (s) | sys (s) | output (bytes) | output dir total (bytes) | server peak (bytes) | load1 at start | in-process (s) |"
