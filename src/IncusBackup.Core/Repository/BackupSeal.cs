@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using IncusBackup.Errors;
 
 namespace IncusBackup.Repository;
@@ -77,12 +78,15 @@ public sealed class BackupSeal
     }
 
     /// <summary>Parses manifest.json alone (listing needs no checksums).</summary>
-    public static BackupManifest ParseManifest(byte[] manifestBytes, string where)
+    public static BackupManifest ParseManifest(byte[] manifestBytes, string where) =>
+        ParseManifestAs(manifestBytes, RepositoryJsonContext.Default.BackupManifest, where);
+
+    /// <summary>Parses manifest.json as <typeparamref name="T"/> (the whole manifest, or only what a listing needs).</summary>
+    internal static T ParseManifestAs<T>(ReadOnlySpan<byte> manifestBytes, JsonTypeInfo<T> type, string where) where T : class
     {
         try
         {
-            return JsonSerializer.Deserialize(manifestBytes, RepositoryJsonContext.Default.BackupManifest)
-                ?? throw new JsonException("empty manifest");
+            return JsonSerializer.Deserialize(manifestBytes, type) ?? throw new JsonException("empty manifest");
         }
         catch (JsonException e)
         {

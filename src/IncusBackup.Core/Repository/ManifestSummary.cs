@@ -1,5 +1,4 @@
 using System.Text.Json;
-using IncusBackup.Errors;
 
 namespace IncusBackup.Repository;
 
@@ -42,19 +41,8 @@ internal sealed class ManifestSummary
         Files = manifest.Files,
     };
 
-    public static ManifestSummary Parse(ReadOnlySpan<byte> manifestBytes, string where)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(manifestBytes, RepositoryJsonContext.Default.ManifestSummary)
-                ?? throw new JsonException("empty manifest");
-        }
-        catch (JsonException e)
-        {
-            throw new IncusBackupException(ErrorIds.ManifestInvalid, ErrorKind.InvalidData,
-                $"The manifest of {where} is not valid: {e.Message}", where, inner: e);
-        }
-    }
+    public static ManifestSummary Parse(ReadOnlySpan<byte> manifestBytes, string where) =>
+        BackupSeal.ParseManifestAs(manifestBytes, RepositoryJsonContext.Default.ManifestSummary, where);
 }
 
 internal sealed class ServerSummary

@@ -59,15 +59,15 @@ public sealed class RestorePlanner(IIncusServer server)
             // A copy beside the original gets MAC addresses of its own; a restore under the original name keeps them.
             NewMacAddresses = kind == BackupKind.Instance && (name != manifest.Name || request.NewMacAddresses),
         };
-        var needsRewrite = mapping.NewMacAddresses
-            || new[] { request.PoolMap, request.NetworkMap, request.ProfileMap, request.ProjectMap }.Any(map => map.Any(pair => pair.Key != pair.Value));
+        static bool Changes(IReadOnlyDictionary<string, string> map) => map.Any(pair => pair.Key != pair.Value);
+        var needsRewrite = mapping.NewMacAddresses || new[] { request.PoolMap, request.NetworkMap, request.ProfileMap, request.ProjectMap }.Any(Changes);
         var releaseHardwareAddresses = false;
         if (index.Optimized && needsRewrite)
         {
             // The driver stream carries the backup.yaml the server imports: only what travels outside the archive
             // can change (the name and the root pool as headers, the project in the URL, new MAC addresses cleared
             // after the import). Measured: a rewritten index.yaml alone is ignored, and the copy keeps the MACs.
-            if (new[] { request.NetworkMap, request.ProfileMap, request.ProjectMap }.Any(map => map.Any(pair => pair.Key != pair.Value))
+            if (new[] { request.NetworkMap, request.ProfileMap, request.ProjectMap }.Any(Changes)
                 || (kind == BackupKind.Instance && request.PoolMap.Any(pair => pair.Key != pair.Value && pair.Key != index.Pool)))
             {
                 throw new IncusBackupException(ErrorIds.OptimizedMappingUnsupported, ErrorKind.InvalidArgument,

@@ -24,6 +24,9 @@ public sealed class RestorePlannerTests : IDisposable
 
     private static List<(string Action, string Target)> Steps(RestorePlan plan) => [.. plan.Steps.Select(s => (s.Action, s.Target))];
 
+    /// <summary>A container export whose index.yaml says optimized, backend dir, pool default.</summary>
+    private static readonly Lazy<byte[]> OptimizedArchive = new(() => TestArchives.Compress(TestArchives.Container(optimized: true), CompressionKind.Gzip));
+
     private async Task<IncusBackupException> PlanFailsAsync(RestoreRequest request, BackupKind kind = BackupKind.Instance) =>
         await Assert.ThrowsAsync<IncusBackupException>(() => _f.PlanAsync(request, kind));
 
@@ -279,9 +282,7 @@ public sealed class RestorePlannerTests : IDisposable
     [Fact]
     public async Task AnOptimizedBackup_OntoAPoolOfAnotherDriver_IsRefusedUpFront()
     {
-        // The archive's index.yaml says optimized, backend dir, pool default.
-        var optimized = TestArchives.Compress(TestArchives.Container(optimized: true), CompressionKind.Gzip);
-        var backup = await _f.PublishInstanceAsync(archive: optimized);
+        var backup = await _f.PublishInstanceAsync(archive: OptimizedArchive.Value);
         _f.Incus.PoolDrivers["default"] = "btrfs";
 
         var e = await PlanFailsAsync(RestoreFixture.Request(backup) with { NewName = "a2" });
@@ -295,8 +296,7 @@ public sealed class RestorePlannerTests : IDisposable
     [Fact]
     public async Task AnOptimizedBackup_OntoAPoolOfItsDriver_IsPlanned()
     {
-        var optimized = TestArchives.Compress(TestArchives.Container(optimized: true), CompressionKind.Gzip);
-        var backup = await _f.PublishInstanceAsync(archive: optimized);
+        var backup = await _f.PublishInstanceAsync(archive: OptimizedArchive.Value);
         _f.Incus.PoolDrivers["default"] = "btrfs";
 
         var plan = await _f.PlanAsync(RestoreFixture.Request(backup) with { PoolMap = new Dictionary<string, string> { ["default"] = "fast" } }, BackupKind.Instance);
@@ -307,8 +307,7 @@ public sealed class RestorePlannerTests : IDisposable
     [Fact]
     public async Task AnOptimizedBackup_WithAProfileMap_IsRefusedUpFront()
     {
-        var optimized = TestArchives.Compress(TestArchives.Container(optimized: true), CompressionKind.Gzip);
-        var backup = await _f.PublishInstanceAsync(archive: optimized);
+        var backup = await _f.PublishInstanceAsync(archive: OptimizedArchive.Value);
 
         var e = await PlanFailsAsync(RestoreFixture.Request(backup) with { ProfileMap = new Dictionary<string, string> { ["extra"] = "extra2" } });
 
@@ -319,8 +318,7 @@ public sealed class RestorePlannerTests : IDisposable
     [Fact]
     public async Task AnOptimizedBackup_BesideItsOriginal_IsNotRewritten_ButItsMacAddressesAreReleased()
     {
-        var optimized = TestArchives.Compress(TestArchives.Container(optimized: true), CompressionKind.Gzip);
-        var backup = await _f.PublishInstanceAsync(archive: optimized);
+        var backup = await _f.PublishInstanceAsync(archive: OptimizedArchive.Value);
 
         var plan = await _f.PlanAsync(RestoreFixture.Request(backup) with { NewName = "a2" }, BackupKind.Instance);
 
