@@ -2,7 +2,7 @@
 # Installs, starts and initialises a local Incus server for development, tests and CI (Debian 12, root).
 # Idempotent: every step checks first. What it does, in order:
 #   1. Incus 6.0.x from Debian bookworm-backports (+ busybox-static, zstd, xz, bzip2, lz4, dnsmasq for the bridge,
-#      btrfs-progs for the copy-on-write pool tests, restic for the restic: target)
+#      btrfs-progs for the copy-on-write pool tests, restic for the restic: target, rclone to serve it over REST)
 #   2. starts incusd without systemd if it is not answering
 #   3. first run only: a dir pool "default", a default profile with a root disk, bridge incusbr0 (host-only)
 #   4. imports the tiny busybox image "busybox-test" that tests and the quick start launch
@@ -29,6 +29,8 @@ command -v lz4 >/dev/null 2>&1 || need_packages+=(lz4)
 command -v mkfs.btrfs >/dev/null 2>&1 || need_packages+=(btrfs-progs)
 # The restic: target drives Debian's restic (0.14).
 command -v restic >/dev/null 2>&1 || need_packages+=(restic)
+# The restic tests serve a REST repository with rclone serve restic (a real implementation of restic's REST protocol).
+command -v rclone >/dev/null 2>&1 || need_packages+=(rclone)
 
 if [ ${#need_packages[@]} -gt 0 ]; then
     if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then

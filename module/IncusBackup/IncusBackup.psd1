@@ -17,6 +17,7 @@
         'Backup-IncusServer'
         'Backup-IncusVolume'
         'Get-IncusBackup'
+        'Initialize-IncusBackupRepository'
         'Protect-IncusBackup'
         'Remove-IncusBackup'
         'Restore-IncusConfig'

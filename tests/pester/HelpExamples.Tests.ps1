@@ -23,7 +23,7 @@
 BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot 'HelpExampleSupport.psm1') -Force
     $root = [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))
-    $CmdletOrder = 'Get-IncusBackup', 'Backup-IncusInstance', 'Backup-IncusVolume', 'Backup-IncusImage', 'Backup-IncusConfig',
+    $CmdletOrder = 'Get-IncusBackup', 'Initialize-IncusBackupRepository', 'Backup-IncusInstance', 'Backup-IncusVolume', 'Backup-IncusImage', 'Backup-IncusConfig',
         'Backup-IncusServer', 'Restore-IncusConfig', 'Restore-IncusImage', 'Restore-IncusVolume', 'Restore-IncusInstance', 'Restore-IncusServer',
         'Test-IncusBackup', 'Protect-IncusBackup', 'Unprotect-IncusBackup', 'Remove-IncusBackup'
     # The rebuild of the lost project comes after its preview.
@@ -58,6 +58,15 @@ BeforeAll {
     $null = Backup-IncusInstance -Name db01 -Project shop -Target $script:T
 
     function Get-SeedVersion([string] $Kind, [string] $Name) { ($script:Seed | Where-Object { "$($_.Kind)" -eq $Kind -and $_.Name -eq $Name }).Version }
+    # The restic repository the examples name (/srv/restic-repo, its password in /root/.restic-pass) is a temporary
+    # folder too, shown under its help name again in what the examples print.
+    # A short root: the examples' tables are laid out for 80 columns, and a long path would truncate their columns.
+    do { $script:ResticRoot = '/tmp/ibr-' + [guid]::NewGuid().ToString('N').Substring(0, 4) } while (Test-Path -LiteralPath $script:ResticRoot)
+    New-Item -ItemType Directory -Path $script:ResticRoot | Out-Null
+    $script:ResticRepo = Join-Path $script:ResticRoot 'restic-repo'
+    $script:ResticPassFile = Join-Path $script:ResticRoot 'restic-pass'
+    Set-Content -LiteralPath $script:ResticPassFile -Value ('pt-help-' + [guid]::NewGuid().ToString('N'))
+    $script:ResticNames = { @{ '/srv/restic-repo' = $script:ResticRepo; '/root/.restic-pass' = $script:ResticPassFile } }
     # A backup of one project's config holds every storage pool of the server (a bug: see the report of the branch
     # help-examples), and a rebuild creates those that are gone. On a server that other tests share, their pools come
     # and go: the lines about pools other than the world's are left out of the comparison, with the counts of the
@@ -84,6 +93,20 @@ BeforeAll {
     # its prompts), Unordered (its lines come in the order parallel work finishes), Check (more assertions on the
     # run: what it printed and the state of the server).
     $script:Stage = @{
+        'Initialize-IncusBackupRepository 1' = @{
+            Replace = $script:ResticNames
+            Shown   = { @{ $script:ResticRepo = '/srv/restic-repo' } }
+            Check   = { Test-Path -LiteralPath (Join-Path $script:ResticRepo 'config') | Should -BeTrue -Because 'restic init wrote the repository' }
+        }
+        'Initialize-IncusBackupRepository 2' = @{
+            Replace = $script:ResticNames
+            Shown   = { @{ $script:ResticRepo = '/srv/restic-repo' } }
+        }
+        'Initialize-IncusBackupRepository 3' = @{
+            Replace = { @{ '/srv/restic-repo' = Join-Path $script:ResticRoot 'not-created' } }
+            Shown   = { @{ (Join-Path $script:ResticRoot 'not-created') = '/srv/restic-repo' } }
+            Check   = { Test-Path -LiteralPath (Join-Path $script:ResticRoot 'not-created') | Should -BeFalse -Because '-WhatIf creates nothing' }
+        }
         'Get-IncusBackup 4'      = @{ Check = { param($r) $r.Output | Should -Be 'OK: every resource has a backup from the last 26 hours' } }
         'Get-IncusBackup 5'      = @{ Check = { param($r) $r.Output | Should -BeNullOrEmpty -Because 'no checksum mismatch is reported' } }
         'Get-IncusBackup 6'      = @{ Replace = { @{ '20261202T132605Z' = Get-SeedVersion Instance db01 } } }
@@ -235,6 +258,7 @@ BeforeAll {
 }
 
 AfterAll {
+    if ($script:ResticRoot) { Remove-Item -Recurse -Force -LiteralPath $script:ResticRoot -ErrorAction SilentlyContinue }
     if ($script:WorldMade) { Remove-ExampleWorld }
     if ($script:T) { Remove-Item -Recurse -Force -LiteralPath $script:T -ErrorAction SilentlyContinue }
 }
@@ -269,6 +293,10 @@ Describe 'The examples in the help' {
             $r.ExitCode | Should -Be 0 -Because "it printed:`n$shown"
 
             $output = @($r.Output)
+            if ($stage.Shown) {
+                $names = & $stage.Shown
+                foreach ($literal in $names.Keys) { $output = @($output | ForEach-Object { "$_".Replace($literal, $names[$literal]) }) }
+            }
             $expected = @($Expected)
             if ($Cmdlet -eq 'Restore-IncusServer') {
                 $output = @($output -notmatch $script:ForeignPool) -replace '\(\d+ to create, \d+ to update, \d+ unchanged', '(<n> to create, <n> to update, <n> unchanged'

@@ -69,10 +69,145 @@ Describe 'restic: target' {
         finally { $env:RESTIC_PASSWORD = $saved }
     }
 
-    It 'stops with ResticRepositoryNotInitialized, telling to run restic init' -Skip:$script:NoRestic {
+    It 'stops with ResticRepositoryNotInitialized, telling how to create it' -Skip:$script:NoRestic {
         $err = $null
         try { Get-IncusBackup -Target "restic:$(Join-Path $script:T 'nothing-here')" -ErrorAction Stop } catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -BeLike 'ResticRepositoryNotInitialized*'
-        $err.ErrorDetails.RecommendedAction | Should -BeLike '*restic init*'
+        $err.ErrorDetails.RecommendedAction | Should -BeLike '*Initialize-IncusBackupRepository*'
+    }
+}
+
+Describe 'restic: creating a repository, and its password as a credential' {
+    BeforeAll {
+        $script:NewRepo = Join-Path $script:T 'created-repo'
+        $secret = 'pt-cred-' + [guid]::NewGuid().ToString('N')
+        $script:Credential = [pscredential]::new('restic', (ConvertTo-SecureString $secret -AsPlainText -Force))
+        $script:CredentialSecret = $secret
+        $script:WrongCredential = [pscredential]::new('restic', (ConvertTo-SecureString 'not-the-password' -AsPlainText -Force))
+    }
+    BeforeEach {
+        # Only the credential may open this repository: no password in the environment.
+        $script:EnvPassword = $env:RESTIC_PASSWORD
+        Remove-Item Env:RESTIC_PASSWORD -ErrorAction SilentlyContinue
+    }
+    AfterEach { $env:RESTIC_PASSWORD = $script:EnvPassword }
+
+    It 'never creates one without -Initialize: the backup stops with ResticRepositoryNotInitialized' -Skip:($script:NoIncus -or $script:NoRestic) {
+        { Backup-IncusInstance -Name c1 -Project $script:P -Target "restic:$($script:NewRepo)" -RepositoryCredential $script:Credential -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ResticRepositoryNotInitialized*'
+        Test-Path -LiteralPath $script:NewRepo | Should -BeFalse
+    }
+
+    It 'creates it with -Initialize (warning once), in format 2, and stores the export uncompressed for restic to deduplicate' -Skip:($script:NoIncus -or $script:NoRestic) {
+        $first = Backup-IncusInstance -Name c1 -Project $script:P -Target "restic:$($script:NewRepo)" -Initialize -RepositoryCredential $script:Credential `
+            -WarningVariable created -WarningAction SilentlyContinue -ErrorAction Stop
+        @($created).Count | Should -Be 1
+        "$created" | Should -BeLike "Created the restic repository restic:$($script:NewRepo). Keep its password safe*"
+        $first.Compression | Should -Be 'none'
+        $first.ArchiveName | Should -Be 'export.tar'
+
+        $second = Backup-IncusInstance -Name c1 -Project $script:P -Target "restic:$($script:NewRepo)" -Initialize -RepositoryCredential $script:Credential `
+            -WarningVariable again -WarningAction SilentlyContinue -ErrorAction Stop
+        @($again).Count | Should -Be 0 -Because 'the repository exists now'
+        @(Get-IncusBackup -Name c1 -Project $script:P -Target "restic:$($script:NewRepo)" -RepositoryCredential $script:Credential).Version |
+            Should -Be $first.Version, $second.Version
+
+        $env:RESTIC_REPOSITORY = $script:NewRepo
+        $env:RESTIC_PASSWORD = $script:CredentialSecret
+        try { (& restic cat config --quiet | ConvertFrom-Json).version | Should -Be 2 }
+        finally { Remove-Item Env:RESTIC_REPOSITORY, Env:RESTIC_PASSWORD }
+    }
+
+    It 'reads piped records with the credential, and refuses a wrong one with ResticPasswordWrong' -Skip:($script:NoIncus -or $script:NoRestic) {
+        $records = @(Get-IncusBackup -Project $script:P -Target "restic:$($script:NewRepo)" -RepositoryCredential $script:Credential -Latest)
+        $records.Count | Should -Be 1
+        ($records | Test-IncusBackup -RepositoryCredential $script:Credential).Status | Should -Be 'Passed'
+
+        { Get-IncusBackup -Target "restic:$($script:NewRepo)" -RepositoryCredential $script:WrongCredential -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ResticPasswordWrong*'
+        { Initialize-IncusBackupRepository -Target "restic:$($script:NewRepo)" -RepositoryCredential $script:WrongCredential -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ResticPasswordWrong*'
+    }
+
+    It 'Initialize-IncusBackupRepository leaves an existing repository as it is (Created False)' -Skip:$script:NoRestic {
+        $before = @(Get-ChildItem -LiteralPath $script:NewRepo -Recurse -File).Count
+        $info = Initialize-IncusBackupRepository -Target "restic:$($script:NewRepo)" -RepositoryCredential $script:Credential -ErrorAction Stop
+        $info.Created | Should -BeFalse
+        $info.Backend | Should -Be 'restic'
+        $info.Target | Should -Be "restic:$($script:NewRepo)"
+        @(Get-ChildItem -LiteralPath $script:NewRepo -Recurse -File).Count | Should -Be $before
+    }
+
+    It 'Initialize-IncusBackupRepository -WhatIf creates nothing' -Skip:$script:NoRestic {
+        $repo = Join-Path $script:T 'whatif-repo'
+        Initialize-IncusBackupRepository -Target "restic:$repo" -RepositoryCredential $script:Credential -WhatIf
+        Test-Path -LiteralPath $repo | Should -BeFalse
+    }
+}
+
+Describe 'restic: deduplication' {
+    # The issue's measure: a running container holding 256 MiB of random data, backed up twice with a small file
+    # changed in between. The second backup must add less than 10% of what the first one added.
+    It 'a second backup of a barely changed running container adds less than 10% of the first' -Skip:($script:NoIncus -or $script:NoRestic) {
+        $repo = Join-Path $script:T 'dedup-repo'
+        $env:RESTIC_REPOSITORY = $repo
+        try { & restic init --quiet --repository-version 2 } finally { Remove-Item Env:RESTIC_REPOSITORY }
+        Invoke-Incus init busybox-test dd1 --project $script:P | Out-Null
+        Invoke-Incus start dd1 --project $script:P | Out-Null
+        Invoke-Incus exec dd1 --project $script:P '--' dd if=/dev/urandom of=/root/random.bin bs=1048576 count=256 | Out-Null
+        function Get-RepoBytes { [long](((& du -sb $repo) -split '\s+')[0]) }
+        $empty = Get-RepoBytes
+
+        Backup-IncusInstance -Name dd1 -Project $script:P -Target "restic:$repo" -ErrorAction Stop | Out-Null
+        $afterFirst = Get-RepoBytes
+        Invoke-Incus exec dd1 --project $script:P '--' sh -c 'date > /root/changed.txt' | Out-Null
+        $second = Backup-IncusInstance -Name dd1 -Project $script:P -Target "restic:$repo" -ErrorAction Stop
+        $afterSecond = Get-RepoBytes
+
+        $firstGrowth = $afterFirst - $empty
+        $secondGrowth = $afterSecond - $afterFirst
+        $firstGrowth | Should -BeGreaterThan (250MB) -Because 'random data does not compress'
+        $second.Size | Should -BeGreaterThan (256MB) -Because 'the second backup holds the whole instance too'
+        $secondGrowth | Should -BeLessThan ($firstGrowth * 0.10) -Because "the second backup added $secondGrowth bytes after $firstGrowth"
+        Invoke-Incus delete -f dd1 --project $script:P | Out-Null
+    }
+}
+
+Describe 'restic: Test-IncusBackup runs restic check' {
+    BeforeAll {
+        $script:CheckRepo = Join-Path $script:T 'check-repo'
+        if ($script:NoIncus -or $script:NoRestic) { return }
+        $env:RESTIC_REPOSITORY = $script:CheckRepo
+        try { & restic init --quiet --repository-version 2 } finally { Remove-Item Env:RESTIC_REPOSITORY }
+        $script:Checked = Backup-IncusInstance -Name c1 -Project $script:P -Target "restic:$($script:CheckRepo)" -ErrorAction Stop
+    }
+
+    It 'adds a passing Repository check, with the data subset it read' -Skip:($script:NoIncus -or $script:NoRestic) {
+        $result = $script:Checked | Test-IncusBackup -ReadDataSubset '100%' -ErrorAction Stop
+        $result.Status | Should -Be 'Passed'
+        $check = $result.Checks | Where-Object Name -eq 'Repository'
+        $check.Outcome | Should -Be 'Passed'
+        $check.Message | Should -Be 'restic check found no errors, data subset 100% read'
+    }
+
+    It 'fails every backup of a damaged repository with RepositoryCheckFailed' -Skip:($script:NoIncus -or $script:NoRestic) {
+        # One flipped byte in the biggest pack file: restic's read of the data finds it.
+        $pack = Get-ChildItem -LiteralPath (Join-Path $script:CheckRepo 'data') -Recurse -File | Sort-Object Length -Descending | Select-Object -First 1
+        $bytes = [IO.File]::ReadAllBytes($pack.FullName)
+        $bytes[[int]($bytes.Length / 2)] = $bytes[[int]($bytes.Length / 2)] -bxor 1
+        [IO.File]::WriteAllBytes($pack.FullName, $bytes)
+
+        $result = $script:Checked | Test-IncusBackup -ReadDataSubset '100%' -ErrorAction SilentlyContinue -ErrorVariable failed
+        $result.Status | Should -Be 'Failed'
+        $check = $result.Checks | Where-Object Name -eq 'Repository'
+        $check.Outcome | Should -Be 'Failed'
+        $check.ErrorId | Should -Be 'RepositoryCheckFailed'
+        $check.Message | Should -BeLike 'restic check found errors, data subset 100% read: *'
+        @($failed).Count | Should -Be 1
+    }
+
+    It 'rejects a -ReadDataSubset restic would not take' {
+        { Get-IncusBackup -Target "restic:$($script:CheckRepo)" | Test-IncusBackup -ReadDataSubset 'half' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError*'
     }
 }

@@ -184,7 +184,7 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
     }
 
     private string CurrentCompression(BackupOptions options) =>
-        options.Compression ?? DefaultCompressions[Volatile.Read(ref _defaultCompressionIndex)];
+        options.Compression ?? repository.PreferredCompression ?? DefaultCompressions[Volatile.Read(ref _defaultCompressionIndex)];
 
     /// <summary>Moves every later backup of this run to the next default compression (once, for all workers).</summary>
     private bool FallBackToNextCompression(string failed, IReporter reporter, IncusApiException e)

@@ -66,11 +66,14 @@ public static class ErrorIds
     /// <summary>The password does not open the restic repository.</summary>
     public const string ResticPasswordWrong = "ResticPasswordWrong";
 
-    /// <summary>No restic repository at the location (run 'restic init' first), or it cannot be reached.</summary>
+    /// <summary>No restic repository at the location (Initialize-IncusBackupRepository or -Initialize creates it), or it cannot be reached.</summary>
     public const string ResticRepositoryNotInitialized = "ResticRepositoryNotInitialized";
 
     /// <summary>restic is not installed ($INCUS_BACKUP_RESTIC, or restic on PATH).</summary>
     public const string ResticNotFound = "ResticNotFound";
+
+    /// <summary>restic check found damage in the repository's structure (index, packs, snapshot trees).</summary>
+    public const string RepositoryCheckFailed = "RepositoryCheckFailed";
 
     /// <summary>restic exited with an error this module has no more specific ErrorId for.</summary>
     public const string ResticFailed = "ResticFailed";

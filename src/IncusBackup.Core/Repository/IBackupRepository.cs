@@ -10,6 +10,12 @@ public interface IBackupRepository
     /// <summary>The repository as users write it: "dir:/srv/backups".</summary>
     string Target { get; }
 
+    /// <summary>
+    /// The compression exports default to when the user names none (null: the fastest the server has). restic
+    /// answers "none": it deduplicates uncompressed data and compresses itself.
+    /// </summary>
+    string? PreferredCompression { get; }
+
     /// <summary>Starts a backup in a private staging area; dispose it unpublished to leave no trace.</summary>
     IStagedBackup BeginBackup(ResourceKey resource);
 
@@ -41,6 +47,13 @@ public interface IBackupRepository
     /// </summary>
     /// <exception cref="Errors.IncusBackupException">RepositoryLocked when another run holds it the other way.</exception>
     IDisposable Lock(RepositoryLockMode mode);
+
+    /// <summary>
+    /// Checks the repository as a whole, beyond the backups' own files: restic check (with
+    /// <paramref name="readDataSubset"/>, restic's sampled read of the stored data). Null when the backend has
+    /// nothing to check beyond the files every backup test reads (a directory).
+    /// </summary>
+    Task<TestCheck?> CheckAsync(string? readDataSubset, CancellationToken ct);
 
     /// <summary>Removes what runs that no longer exist left behind (crash, kill -9); returns how many.</summary>
     int CleanupLeftovers();

@@ -12,13 +12,17 @@ namespace IncusBackup.PowerShell.Commands;
 [OutputType(typeof(BackupRecord))]
 public sealed class BackupIncusConfigCommand : ConnectedCmdlet
 {
+    /// <summary>Create the repository first when it does not exist yet (a restic repository is never created without it).</summary>
+    [Parameter]
+    public SwitchParameter Initialize { get; set; }
+
     protected override void EndProcessing()
     {
         var target = ResolveTarget();
         using var server = ConnectIncus();
         var scope = Project is null ? "the server (every project)" : $"project {Project}";
         if (!ShouldProcess($"config of {scope} -> {target}", "Back up config")) return;
-        var repository = OpenRepositoryForWrite(target);
+        var repository = OpenRepositoryForWrite(target, Initialize);
         using var hold = HoldShared(repository);
         var engine = new ConfigBackupEngine(server, repository, ToolVersion);
         new ParallelRunner(this, $"Backing up the config to {target}").Run(

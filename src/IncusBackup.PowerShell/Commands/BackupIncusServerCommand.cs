@@ -59,6 +59,10 @@ public sealed class BackupIncusServerCommand : ConnectedCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 2;
 
+    /// <summary>Create the repository first when it does not exist yet (a restic repository is never created without it).</summary>
+    [Parameter]
+    public SwitchParameter Initialize { get; set; }
+
     protected override void EndProcessing()
     {
         var clock = Stopwatch.StartNew();
@@ -76,7 +80,7 @@ public sealed class BackupIncusServerCommand : ConnectedCmdlet
         var images = Images == "None" ? [] : ImagesOfInstances.Plan(this, server, instances, Images == "All", target, runId);
         if (!backupConfig && approvedInstances.Count == 0 && approvedVolumes.Count == 0 && images.Count == 0) return;
 
-        var repository = OpenRepositoryForWrite(target);
+        var repository = OpenRepositoryForWrite(target, Initialize);
         using var hold = HoldShared(repository);
         var options = new BackupOptions
         {

@@ -143,7 +143,7 @@ public sealed class RemoveIncusBackupCommand : RepositoryCmdlet
             IBackupRepository repository;
             try
             {
-                repository = RepositoryFactory.OpenForWrite(group.First(), ToolVersion);
+                repository = RepositoryFactory.OpenForWrite(group.First(), ToolVersion, RepositoryPassword);
             }
             catch (IncusBackupException e)
             {

@@ -82,7 +82,7 @@ public sealed class RestoreIncusConfigCommand : ConnectedCmdlet
         if (_record is not null)
         {
             record = _record;
-            repository = AwaitOrStop(_ => Task.FromResult(RepositoryFactory.OpenForRead(record)));
+            repository = AwaitOrStop(_ => Task.FromResult(RepositoryFactory.OpenForRead(record, RepositoryPassword)));
         }
         else if (ParameterSetName == InputObjectSet)
         {

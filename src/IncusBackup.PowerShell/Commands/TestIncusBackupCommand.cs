@@ -103,6 +103,14 @@ public sealed class TestIncusBackupCommand : ConnectedCmdlet
     [ValidateRange(1, 86400)]
     public int TimeoutSec { get; set; } = 120;
 
+    /// <summary>
+    /// On a restic target, restic check also reads this part of the stored data back (restic's --read-data-subset:
+    /// "10%", "1/5", "500M"). Every tested backup's own files are read in full anyway.
+    /// </summary>
+    [Parameter]
+    [ValidatePattern(@"^(\d+/\d+|\d+(\.\d+)?%|\d+[KMGT])$")]
+    public string? ReadDataSubset { get; set; }
+
     private IReadOnlyList<string>? _command;
 
     protected override void BeginProcessing()
@@ -185,6 +193,7 @@ public sealed class TestIncusBackupCommand : ConnectedCmdlet
             if (items.Count == 0) return;
         }
         using var server = Restore ? ConnectIncus() : null;
+        var repositoryChecks = CheckRepositories(items.Select(i => i.Repository));
 
         var allPassed = !_selectionFailed;
         var tested = 0;
@@ -193,8 +202,10 @@ public sealed class TestIncusBackupCommand : ConnectedCmdlet
             (item, reporter, ct) => item.Options is { } options
                 ? RestoreTester.TestAsync(server!, item.Repository, item.Backup, options, reporter, ct)
                 : BackupTester.TestAsync(item.Repository, item.Backup, reporter, ct),
-            (_, result) =>
+            (item, result) =>
             {
+                if (repositoryChecks.GetValueOrDefault(item.Repository.Target) is { } check)
+                    result = new TestResult { Backup = result.Backup, Checks = [.. result.Checks, check], Duration = result.Duration };
                 tested++;
                 if (result.Status == TestStatus.Failed)
                 {
@@ -212,6 +223,33 @@ public sealed class TestIncusBackupCommand : ConnectedCmdlet
             },
             PipelineStopToken);
         if (Quiet) WriteObject(allPassed && tested > 0 && tested == items.Count);
+    }
+
+    /// <summary>
+    /// Checks each repository once as a whole (restic check; a directory has no such check): what it finds is a
+    /// check of every backup tested from it, since a backup in a damaged repository is not sound.
+    /// </summary>
+    private Dictionary<string, TestCheck> CheckRepositories(IEnumerable<IBackupRepository> repositories)
+    {
+        var checks = new Dictionary<string, TestCheck>(StringComparer.Ordinal);
+        foreach (var repository in repositories.DistinctBy(r => r.Target))
+        {
+            WriteProgress(new ProgressRecord(1, $"Checking {repository.Target}", "restic check") { PercentComplete = -1 });
+            TestCheck? check;
+            try
+            {
+                check = Await(ct => repository.CheckAsync(ReadDataSubset, ct));
+            }
+            catch (IncusBackupException e)
+            {
+                check = new TestCheck { Name = "Repository", Outcome = CheckOutcome.Failed, Message = e.Message, ErrorId = e.ErrorId };
+            }
+            WriteProgress(new ProgressRecord(1, $"Checking {repository.Target}", "done") { RecordType = ProgressRecordType.Completed });
+            if (check is null) continue;
+            WriteVerbose($"{repository.Target}: {check}");
+            checks[repository.Target] = check;
+        }
+        return checks;
     }
 
     /// <summary>A failed backup as an error: the ErrorId of its first failed check, every failed check in the message.</summary>

@@ -37,6 +37,10 @@ public abstract class BackupCmdlet<TSource> : ConnectedCmdlet where TSource : no
 
     protected abstract string NotFoundErrorId { get; }
 
+    /// <summary>Create the repository first when it does not exist yet (a restic repository is never created without it).</summary>
+    [Parameter]
+    public SwitchParameter Initialize { get; set; }
+
     /// <summary>Names gathered from parameters and the pipeline, with the project and pool bound alongside each.</summary>
     private List<(string? Project, string? Pool, string Name)> Requested { get; } = [];
 
@@ -66,7 +70,7 @@ public abstract class BackupCmdlet<TSource> : ConnectedCmdlet where TSource : no
         var extra = PlanExtra(server, selection.Targets, target);
         if (approved.Count == 0 && extra.Count == 0) return;
 
-        var repository = OpenRepositoryForWrite(target);
+        var repository = OpenRepositoryForWrite(target, Initialize);
         using var hold = HoldShared(repository);
         // One request per source, all at once: in series they cost a round trip each before any backup starts.
         var estimate = Await(async ct => (await Task.WhenAll(approved.Select(t => EstimateSizeAsync(server, t, ct))).ConfigureAwait(false)).Sum())

@@ -39,7 +39,7 @@ public abstract class ExportBackupCmdlet<TSource> : BackupCmdlet<TSource> where 
     [Parameter]
     public SwitchParameter Optimized { get; set; }
 
-    /// <summary>Compression the server applies. Default: zstd, or gzip when the server has no zstd.</summary>
+    /// <summary>Compression the server applies. Default: zstd, or gzip when the server has no zstd; none on a restic target (restic deduplicates and compresses).</summary>
     [Parameter]
     [ValidateSet("none", "gzip", "bzip2", "lz4", "lzma", "xz", "zstd")]
     public string? Compression { get; set; }

@@ -10,6 +10,11 @@ public abstract class ProtectionCmdlet : IncusCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public BackupRecord[] InputObject { get; set; } = [];
 
+    /// <summary>The password of an encrypted repository (restic); without it, restic's own password variables.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? RepositoryCredential { get; set; }
+
     /// <summary>Write the updated records.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -24,7 +29,7 @@ public abstract class ProtectionCmdlet : IncusCmdlet
             if (!ShouldProcess(record.ToString(), Protect ? "Protect backup" : "Unprotect backup")) continue;
             try
             {
-                var repository = RepositoryFactory.OpenForWrite(record, ToolVersion);
+                var repository = RepositoryFactory.OpenForWrite(record, ToolVersion, RepositoryCredential?.GetNetworkCredential().Password);
                 var updated = Await(ct => repository.SetProtectedAsync(record, Protect, ct));
                 WriteVerbose($"{updated} is {(updated.Protected ? "protected" : "no longer protected")}.");
                 if (PassThru) WriteObject(updated);

@@ -16,11 +16,22 @@ public abstract class RepositoryCmdlet : IncusCmdlet
     [ValidateNotNullOrEmpty]
     public string? Target { get; set; }
 
+    /// <summary>
+    /// The password of an encrypted repository (restic), as a credential; the user name is not used. Without it,
+    /// restic's own $env:RESTIC_PASSWORD, RESTIC_PASSWORD_FILE or RESTIC_PASSWORD_COMMAND.
+    /// </summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? RepositoryCredential { get; set; }
+
+    /// <summary>The password of -RepositoryCredential, for the backend (never on a command line).</summary>
+    protected string? RepositoryPassword => RepositoryCredential?.GetNetworkCredential().Password;
+
     protected RepositoryTarget ResolveTarget()
     {
         var target = Terminating(() => TargetResolver.Resolve(Target, SessionState.Path.CurrentFileSystemLocation.ProviderPath, Environment.GetEnvironmentVariable));
         WriteVerbose($"Repository: {target} (from {target.Source}).");
-        return target;
+        return target with { Password = RepositoryPassword };
     }
 
     /// <summary>Stops with InvalidVersion when -Version is not YYYYMMDDThhmmssZ[-N].</summary>
@@ -32,6 +43,25 @@ public abstract class RepositoryCmdlet : IncusCmdlet
     protected IBackupRepository OpenRepositoryForRead(RepositoryTarget target) => Terminating(() => RepositoryFactory.OpenForRead(target));
 
     protected IBackupRepository OpenRepositoryForWrite(RepositoryTarget target) => Terminating(() => RepositoryFactory.OpenForWrite(target, ToolVersion));
+
+    /// <summary>Opens the repository to write into; with <paramref name="initialize"/> (-Initialize) creates it first when it does not exist.</summary>
+    protected IBackupRepository OpenRepositoryForWrite(RepositoryTarget target, bool initialize)
+    {
+        if (!initialize) return OpenRepositoryForWrite(target);
+        var (repository, created) = InitializeRepository(target);
+        if (created) WriteWarning(RepositoryCreatedMessage(repository));
+        return repository;
+    }
+
+    /// <summary>Creates the repository when it does not exist yet and opens it for writing; says whether it was created.</summary>
+    protected (IBackupRepository Repository, bool Created) InitializeRepository(RepositoryTarget target) =>
+        Terminating(() => RepositoryFactory.Initialize(target, ToolVersion));
+
+    /// <summary>Said once, when a repository is created: an encrypted one is lost with its password.</summary>
+    protected static string RepositoryCreatedMessage(IBackupRepository repository) =>
+        repository.Target.StartsWith("restic:", StringComparison.Ordinal)
+            ? $"Created the restic repository {repository.Target}. Keep its password safe: without it no backup in it can be read."
+            : $"Created the repository {repository.Target}.";
 
     /// <summary>How long a backup or restore waits for a maintenance run (a prune) that holds the repository alone.</summary>
     private static readonly TimeSpan SharedLockWait = TimeSpan.FromMinutes(10);
@@ -63,7 +93,7 @@ public abstract class RepositoryCmdlet : IncusCmdlet
         IBackupRepository? repository = null;
         try
         {
-            repository = RepositoryFactory.OpenForRead(record);
+            repository = RepositoryFactory.OpenForRead(record, RepositoryPassword);
         }
         catch (IncusBackupException e)
         {

@@ -16,6 +16,12 @@ internal sealed class DirectoryRepository : IBackupRepository
 {
     public const string IncompleteFolder = ".incomplete";
     public const string MetadataFile = "metadata.json";
+
+    /// <summary>A directory has no structure beyond the files of its backups, which every backup test reads in full.</summary>
+    public Task<TestCheck?> CheckAsync(string? readDataSubset, CancellationToken ct) => Task.FromResult<TestCheck?>(null);
+
+    /// <summary>A directory keeps what the server sends: exports are compressed by the server (zstd by default).</summary>
+    public string? PreferredCompression => null;
     public const string LockFile = ".lock";
 
     /// <summary>The file whose presence in a version folder marks the backup protected (Protect-IncusBackup).</summary>

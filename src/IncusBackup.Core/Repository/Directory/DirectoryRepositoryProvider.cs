@@ -14,7 +14,15 @@ internal sealed class DirectoryRepositoryProvider : IRepositoryProvider
         return Path.GetFullPath(location, baseDirectory);
     }
 
-    public IBackupRepository OpenForRead(string location) => DirectoryRepository.OpenExisting(location);
+    /// <summary>A directory has no password: one given is ignored.</summary>
+    public IBackupRepository OpenForRead(string location, string? password) => DirectoryRepository.OpenExisting(location);
 
-    public IBackupRepository OpenForWrite(string location, string toolVersion) => DirectoryRepository.OpenForWrite(location, toolVersion);
+    public IBackupRepository OpenForWrite(string location, string toolVersion, string? password) => DirectoryRepository.OpenForWrite(location, toolVersion);
+
+    /// <summary>Opening for writing creates the folder and metadata.json already; created means there was no metadata.json.</summary>
+    public (IBackupRepository Repository, bool Created) Initialize(string location, string toolVersion, string? password)
+    {
+        var existed = File.Exists(Path.Combine(Path.GetFullPath(location), DirectoryRepository.MetadataFile));
+        return (DirectoryRepository.OpenForWrite(location, toolVersion), !existed);
+    }
 }

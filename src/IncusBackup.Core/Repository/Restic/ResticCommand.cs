@@ -19,17 +19,24 @@ internal static class ResticCommand
     public static string Binary(Func<string, string?> environment) =>
         environment(BinaryVariable) is { Length: > 0 } explicitPath ? explicitPath : "restic";
 
-    /// <summary>Fails before restic runs when no password variable is set: restic would otherwise ask on the terminal.</summary>
-    public static void EnsurePassword(string location, Func<string, string?> environment)
+    /// <summary>
+    /// Fails before restic runs when there is no password (-RepositoryCredential or a password variable): restic
+    /// would otherwise ask on the terminal.
+    /// </summary>
+    public static void EnsurePassword(string location, Func<string, string?> environment, string? password)
     {
-        if (PasswordVariables.Any(v => !string.IsNullOrEmpty(environment(v)))) return;
+        if (!string.IsNullOrEmpty(password) || PasswordVariables.Any(v => !string.IsNullOrEmpty(environment(v)))) return;
         throw new IncusBackupException(ErrorIds.ResticPasswordMissing, ErrorKind.InvalidArgument,
             $"No password for the restic repository '{location}'.", location,
-            "Set $env:RESTIC_PASSWORD, $env:RESTIC_PASSWORD_FILE or $env:RESTIC_PASSWORD_COMMAND before the command.");
+            "Pass -RepositoryCredential, or set $env:RESTIC_PASSWORD, $env:RESTIC_PASSWORD_FILE or $env:RESTIC_PASSWORD_COMMAND before the command.");
     }
 
-    /// <summary>A start description for <c>restic &lt;arguments&gt;</c> against <paramref name="location"/>.</summary>
-    public static ProcessStartInfo Build(string location, IEnumerable<string> arguments, Func<string, string?> environment, string? workingDirectory = null)
+    /// <summary>
+    /// A start description for <c>restic &lt;arguments&gt;</c> against <paramref name="location"/>. A
+    /// <paramref name="password"/> given by the caller goes to restic as RESTIC_PASSWORD and hides the other password
+    /// sources of the environment (restic refuses two at once).
+    /// </summary>
+    public static ProcessStartInfo Build(string location, IEnumerable<string> arguments, Func<string, string?> environment, string? password, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(Binary(environment))
         {
@@ -45,6 +52,11 @@ internal static class ResticCommand
         info.Environment[RepositoryVariable] = location;
         // A repository file in the caller's environment would conflict with the location of -Target.
         info.Environment.Remove("RESTIC_REPOSITORY_FILE");
+        if (!string.IsNullOrEmpty(password))
+        {
+            foreach (var variable in PasswordVariables) info.Environment.Remove(variable);
+            info.Environment[PasswordVariables[0]] = password;
+        }
         return info;
     }
 
@@ -75,6 +87,12 @@ internal static class ResticCommand
     public static List<string> Tag(string snapshotId, string tag, bool add) => ["tag", add ? "--add" : "--remove", tag, snapshotId];
 
     public static List<string> CatConfig() => ["cat", "config"];
+
+    public static List<string> Check(string? readDataSubset) =>
+        readDataSubset is null ? ["check"] : ["check", "--read-data-subset", readDataSubset];
+
+    /// <summary>A new repository in format 2, the one that compresses (restic 0.14 and later).</summary>
+    public static List<string> Init() => ["init", "--repository-version", "2"];
 
     public static List<string> Unlock() => ["unlock"];
 }

@@ -14,7 +14,7 @@ internal static class ResticErrors
         {
             return new IncusBackupException(ErrorIds.ResticRepositoryNotInitialized, ErrorKind.NotFound,
                 $"There is no restic repository at '{location}' (or it cannot be reached): {FirstLine(detail)}", location,
-                $"Create it once with 'restic init' (RESTIC_REPOSITORY={location} and the password in the environment), then run the command again.");
+                $"Check the location; to create the repository there, run Initialize-IncusBackupRepository -Target 'restic:{location}' once (or add -Initialize to the backup).");
         }
         if (exitCode == 12 || detail.Contains("wrong password", StringComparison.Ordinal))
         {

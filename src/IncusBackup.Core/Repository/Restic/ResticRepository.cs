@@ -11,7 +11,7 @@ namespace IncusBackup.Repository.Restic;
 /// Location is the path the directory backend would use ("instances/&lt;project&gt;/&lt;name&gt;/&lt;version&gt;"),
 /// stored as the seal's location= tag. restic locks the repository itself, so <see cref="Lock"/> holds nothing.
 /// </summary>
-internal sealed class ResticRepository(string location, Func<string, string?> environment) : IBackupRepository
+internal sealed class ResticRepository(string location, Func<string, string?> environment, string? password) : IBackupRepository
 {
     // Listing reads one manifest per backup; a few restic processes at once keep that bearable on 2 cores.
     private const int ListParallelism = 4;
@@ -20,13 +20,34 @@ internal sealed class ResticRepository(string location, Func<string, string?> en
 
     public string Target => "restic:" + Location;
 
+    /// <summary>
+    /// Exports are taken uncompressed: restic's content-defined chunks then find what two backups share, and
+    /// restic compresses what it stores (repository format 2).
+    /// </summary>
+    public string? PreferredCompression => "none";
+
     /// <summary>Checks the password is set and the repository opens with it (restic cat config).</summary>
-    public static ResticRepository Open(string location, Func<string, string?> environment)
+    public static ResticRepository Open(string location, Func<string, string?> environment, string? password)
     {
-        ResticCommand.EnsurePassword(location, environment);
-        var repository = new ResticRepository(location, environment);
+        ResticCommand.EnsurePassword(location, environment, password);
+        var repository = new ResticRepository(location, environment, password);
         repository.Run(ResticCommand.CatConfig(), "open the repository");
         return repository;
+    }
+
+    /// <summary>Opens the repository, or creates it (restic init) when there is none at the location yet.</summary>
+    public static (ResticRepository Repository, bool Created) OpenOrInitialize(string location, Func<string, string?> environment, string? password)
+    {
+        try
+        {
+            return (Open(location, environment, password), false);
+        }
+        catch (IncusBackupException e) when (e.ErrorId == ErrorIds.ResticRepositoryNotInitialized)
+        {
+            var repository = new ResticRepository(location, environment, password);
+            repository.Run(ResticCommand.Init(), "create the repository");
+            return (repository, true);
+        }
     }
 
     public IStagedBackup BeginBackup(ResourceKey resource)
@@ -109,6 +130,28 @@ internal sealed class ResticRepository(string location, Func<string, string?> en
         await RunAsync(ResticCommand.Forget([seal.Id, .. parts], prune: true), $"remove {backup}", ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// restic check: the index, packs and snapshot trees agree (and, with a subset, the data read back matches). It
+    /// holds the repository alone, so a backup writing into it makes the check Skipped rather than Failed.
+    /// </summary>
+    public async Task<TestCheck?> CheckAsync(string? readDataSubset, CancellationToken ct)
+    {
+        var scope = readDataSubset is null ? "" : $", data subset {readDataSubset} read";
+        try
+        {
+            await RunAsync(ResticCommand.Check(readDataSubset), "check the repository", ct).ConfigureAwait(false);
+            return new TestCheck { Name = "Repository", Outcome = CheckOutcome.Passed, Message = $"restic check found no errors{scope}" };
+        }
+        catch (IncusBackupException e) when (e.ErrorId == ErrorIds.RepositoryLocked)
+        {
+            return new TestCheck { Name = "Repository", Outcome = CheckOutcome.Skipped, Message = $"restic check could not run: {e.Message} Run Test-IncusBackup again when it is free." };
+        }
+        catch (IncusBackupException e) when (e.ErrorId == ErrorIds.ResticFailed)
+        {
+            return new TestCheck { Name = "Repository", Outcome = CheckOutcome.Failed, Message = $"restic check found errors{scope}: {e.Message}", ErrorId = ErrorIds.RepositoryCheckFailed };
+        }
+    }
+
     /// <summary>restic takes its own locks (backup shares the repository, forget --prune holds it alone): nothing to hold here.</summary>
     public IDisposable Lock(RepositoryLockMode mode) => NoLock.Instance;
 
@@ -136,7 +179,7 @@ internal sealed class ResticRepository(string location, Func<string, string?> en
     internal static string RunTag => $"{Environment.ProcessId}@{Environment.MachineName}";
 
     internal ProcessStartInfo Command(IEnumerable<string> arguments, string? workingDirectory = null) =>
-        ResticCommand.Build(Location, arguments, environment, workingDirectory);
+        ResticCommand.Build(Location, arguments, environment, password, workingDirectory);
 
     internal string Run(IEnumerable<string> arguments, string what) => ResticProcess.Run(Command(arguments), Location, what);
 

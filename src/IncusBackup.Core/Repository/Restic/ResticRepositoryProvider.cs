@@ -22,12 +22,20 @@ internal sealed class ResticRepositoryProvider : IRepositoryProvider
         return Path.GetFullPath(location, baseDirectory);
     }
 
-    public IBackupRepository OpenForRead(string location) => ResticRepository.Open(location, Environment.GetEnvironmentVariable);
+    public IBackupRepository OpenForRead(string location, string? password) => ResticRepository.Open(location, Environment.GetEnvironmentVariable, password);
 
-    public IBackupRepository OpenForWrite(string location, string toolVersion)
+    /// <summary>Never creates a repository: a typo in -Target must not start a new, empty one (see <see cref="Initialize"/>).</summary>
+    public IBackupRepository OpenForWrite(string location, string toolVersion, string? password)
     {
-        var repository = ResticRepository.Open(location, Environment.GetEnvironmentVariable);
+        var repository = ResticRepository.Open(location, Environment.GetEnvironmentVariable, password);
         repository.CleanupLeftovers();
         return repository;
+    }
+
+    public (IBackupRepository Repository, bool Created) Initialize(string location, string toolVersion, string? password)
+    {
+        var (repository, created) = ResticRepository.OpenOrInitialize(location, Environment.GetEnvironmentVariable, password);
+        if (!created) repository.CleanupLeftovers();
+        return (repository, created);
     }
 }

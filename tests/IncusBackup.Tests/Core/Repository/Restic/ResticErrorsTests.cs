@@ -19,6 +19,6 @@ public class ResticErrorsTests
     }
 
     [Fact]
-    public void MissingRepository_SaysRunResticInit() =>
-        Assert.Contains("restic init", ResticErrors.From("/r", "x", 10, "").RecommendedAction, StringComparison.Ordinal);
+    public void MissingRepository_SaysHowToCreateIt() =>
+        Assert.Contains("Initialize-IncusBackupRepository -Target 'restic:/r'", ResticErrors.From("/r", "x", 10, "").RecommendedAction, StringComparison.Ordinal);
 }
