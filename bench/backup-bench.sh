@@ -63,7 +63,7 @@ GZIP_ROUNDS=
 SCALE_BACKUPS=100000
 SCALE_VERSIONS=100
 REPORT=
-ALL_SECTIONS=backup,uncompressed,restore,parallel,startup,scale,hash,phases,consistency
+ALL_SECTIONS=backup,uncompressed,restore,parallel,startup,scale,hash,phases,consistency,restic
 
 while (($#)); do
     case $1 in
@@ -567,6 +567,50 @@ consistency_report() {
     echo
 }
 
+# The restic section: what restic's deduplication saves. Two backups of the running container (--size-mib of random
+# data) into a fresh local restic repository, a small file changed in between; the repository's size (du) after each.
+# Exports go uncompressed to restic (its default there), so its content-defined chunks find what the two share.
+RESTIC_ROWS=()
+restic_run() {  # restic_run LABEL REPO
+    local out=$WORK/restic-$1.txt t0 t1 before after
+    before=$(du -sb "$2" | cut -f1)
+    t0=$(date +%s.%N)
+    RESTIC_PASSWORD=bench "${PWSH[@]}" "Import-Module $MODULE; Backup-IncusInstance -Name $CT -Project $PROJECT -Target restic:$2 | Out-Null" >"$out" 2>&1 ||
+        { tail -n 20 "$out" >&2; die "restic: the $1 backup failed"; }
+    t1=$(date +%s.%N)
+    after=$(du -sb "$2" | cut -f1)
+    RESTIC_ROWS+=("$1|$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')|$((after - before))")
+}
+section_restic() {
+    local repo=$WORK/restic-repo
+    log "restic: two backups of $CT into a local restic repository, a small file changed in between"
+    RESTIC_REPOSITORY=$repo RESTIC_PASSWORD=bench restic init --quiet --repository-version 2
+    record_cmd "RESTIC_REPOSITORY=<DIR> RESTIC_PASSWORD=bench restic init --repository-version 2"
+    restic_run first "$repo"
+    run incus exec "$CT" --project "$PROJECT" -- sh -c 'date > /root/changed.txt'
+    restic_run second "$repo"
+    record_cmd "RESTIC_PASSWORD=bench pwsh -NoProfile -NonInteractive -Command 'Import-Module $MODULE; Backup-IncusInstance -Name $CT -Project $PROJECT -Target restic:<DIR>'   # twice, du -sb <DIR> before and after each; incus exec $CT -- sh -c 'date > /root/changed.txt' in between"
+    rm -rf "$repo"
+}
+restic_report() {
+    local first_growth label seconds growth
+    first_growth=${RESTIC_ROWS[0]##*|}
+    echo "## restic: deduplication of consecutive backups"
+    echo
+    echo "Two backups of the running container holding $(size_label "$SIZE_MIB") of random data into a fresh local restic"
+    echo "repository (format 2), a small file changed in between (\`date > /root/changed.txt\`). The export goes to"
+    echo "restic uncompressed, its default on a restic target. Growth is the repository's size (\`du -sb\`) after the backup"
+    echo "minus before it. Single runs; *time* includes pwsh start-up."
+    echo
+    echo "| backup | time | repository growth | growth / first backup's |"
+    echo "|---|--:|--:|--:|"
+    for row in "${RESTIC_ROWS[@]}"; do
+        IFS='|' read -r label seconds growth <<<"$row"
+        echo "| $label | $seconds s | $(awk -v b="$growth" 'BEGIN {printf "%.1f MiB", b / 1048576}') | $(awk -v g="$growth" -v f="$first_growth" 'BEGIN {printf "%.2f%%", 100 * g / f}') |"
+    done
+    echo
+}
+
 # ---------------------------------------------------------------------------------------------- report
 # run_stat CASE AWK-EXPR min|median: the statistic of EXPR over the case's runs in $RAW; runs where EXPR is empty
 # do not count. (Columns: 3 wall, 4 rss KiB, 5 user, 6 sys, 7 out bytes, 9 server peak, 11 in-process seconds.)
@@ -863,6 +907,7 @@ write_report() {
         has_kind hash && hash_report
         [[ -n $PHASES_BACKUP ]] && phases_report
         ((${#CONS_ROWS[@]})) && consistency_report
+        ((${#RESTIC_ROWS[@]})) && restic_report
         echo "<details><summary>Raw runs</summary>"
         echo
         echo "| case | run | wall (s) | peak RSS (KiB) | user (s) | sys (s) | output (bytes) | output dir total (bytes) | server peak (bytes) | load1 at start | in-process (s) |"
