@@ -211,3 +211,93 @@ Describe 'restic: Test-IncusBackup runs restic check' {
             Should -Throw -ErrorId 'ParameterArgumentValidationError*'
     }
 }
+
+Describe 'restic: a REST repository served by rclone (restic''s REST protocol), and the server stopped mid-backup' {
+    BeforeAll {
+        $script:NoRclone = $null -eq (Get-Command rclone -ErrorAction SilentlyContinue)
+        if ($script:NoRclone -and $env:CI -eq 'true') { throw 'rclone is not installed, and CI=true requires the REST repository tests to run.' }
+        if ($script:NoIncus -or $script:NoRestic -or $script:NoRclone) { return }
+        $script:RestRoot = Join-Path $script:T 'rest-root'
+        New-Item -ItemType Directory -Path $script:RestRoot | Out-Null
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $script:RestPort = $listener.LocalEndpoint.Port; $listener.Stop()
+        $script:RestTarget = "restic:rest:http://127.0.0.1:$($script:RestPort)/incus"
+        function script:Start-RestServer {
+            $script:Rclone = Start-Process rclone -ArgumentList 'serve', 'restic', $script:RestRoot, '--addr', "127.0.0.1:$($script:RestPort)" -PassThru `
+                -RedirectStandardOutput (Join-Path $script:T 'rclone.out') -RedirectStandardError (Join-Path $script:T 'rclone.err')
+            $deadline = [datetime]::UtcNow.AddSeconds(15)
+            while ([datetime]::UtcNow -lt $deadline) {
+                try { [System.Net.Sockets.TcpClient]::new('127.0.0.1', $script:RestPort).Dispose(); return } catch { Start-Sleep -Milliseconds 100 }
+            }
+            throw "rclone serve restic did not listen on 127.0.0.1:$($script:RestPort): $(Get-Content -Raw (Join-Path $script:T 'rclone.err'))"
+        }
+        function script:Stop-RestServer { if ($script:Rclone -and -not $script:Rclone.HasExited) { $script:Rclone.Kill(); $script:Rclone.WaitForExit() } }
+        Start-RestServer
+
+        # A custom volume with a file in it, written where the dir pool keeps it.
+        Invoke-Incus storage volume create default rv1 --project $script:P | Out-Null
+        $script:VolumeMarker = "rest volume $([guid]::NewGuid())"
+        Set-Content -LiteralPath "/var/lib/incus/storage-pools/default/custom/$($script:P)_rv1/marker.txt" -Value $script:VolumeMarker
+    }
+    AfterAll { if (Get-Command Stop-RestServer -ErrorAction SilentlyContinue) { Stop-RestServer } }
+
+    It 'round-trips an instance and a volume byte for byte (the repository created with -Initialize)' -Skip:($script:NoIncus -or $script:NoRestic -or $script:NoRclone) {
+        $instance = Backup-IncusInstance -Name c1 -Project $script:P -Target $script:RestTarget -Initialize -WarningAction SilentlyContinue -ErrorAction Stop
+        $volume = Backup-IncusVolume -Name rv1 -Pool default -Project $script:P -Target $script:RestTarget -ErrorAction Stop
+        Test-Path -LiteralPath (Join-Path $script:RestRoot 'incus/config') | Should -BeTrue -Because 'the repository lives on the REST server'
+
+        $listed = @(Get-IncusBackup -Project $script:P -Target $script:RestTarget)
+        @($listed | ForEach-Object { "$($_.Kind) $($_.Name) $($_.Sha256)" } | Sort-Object) |
+            Should -Be @("Instance c1 $($instance.Sha256)", "Volume rv1 $($volume.Sha256)")
+        @($listed | Test-IncusBackup).Status | Should -Be 'Passed', 'Passed'
+
+        $listed | Where-Object Kind -eq 'Instance' | Restore-IncusInstance -NewName c1-rest -Confirm:$false -ErrorAction Stop | Out-Null
+        $listed | Where-Object Kind -eq 'Volume' | Restore-IncusVolume -NewName rv1-rest -Confirm:$false -ErrorAction Stop | Out-Null
+        $back = Join-Path $script:T 'rest-back.txt'
+        Invoke-Incus file pull c1-rest/root/marker.txt $back --project $script:P | Out-Null
+        (Get-FileHash -LiteralPath $back).Hash | Should -Be (Get-FileHash -LiteralPath $script:Marker).Hash
+        Get-Content -LiteralPath "/var/lib/incus/storage-pools/default/custom/$($script:P)_rv1-rest/marker.txt" | Should -Be $script:VolumeMarker
+    }
+
+    It 'lists no backup of a run whose REST server went away, and the next run removes restic''s stale lock and says so' -Skip:($script:NoIncus -or $script:NoRestic -or $script:NoRclone) {
+        # A container big enough that the upload is still going when the server stops.
+        Invoke-Incus init busybox-test big1 --project $script:P | Out-Null
+        Invoke-Incus start big1 --project $script:P | Out-Null
+        Invoke-Incus exec big1 --project $script:P '--' dd if=/dev/urandom of=/root/random.bin bs=1048576 count=192 | Out-Null
+        $before = @(Get-IncusBackup -Project $script:P -Target $script:RestTarget).Count
+
+        $log = Join-Path $script:T 'stopped-run.txt'
+        $pwsh = @(Get-PwshCommand)
+        $run = Start-Process $pwsh[0] -ArgumentList (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command',
+                "Import-Module '$(Join-Path (Get-RepositoryRoot) 'module/IncusBackup')'; try { Backup-IncusInstance -Name big1 -Project $($script:P) -Target '$($script:RestTarget)' -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message; exit 1 }")) `
+            -PassThru -RedirectStandardOutput $log -RedirectStandardError "$log.err"
+        # Stop the server once restic is writing packs of this backup.
+        $data = Join-Path $script:RestRoot 'incus/data'
+        $packs = @(Get-ChildItem -LiteralPath $data -Recurse -File).Count
+        $deadline = [datetime]::UtcNow.AddSeconds(60)
+        while ([datetime]::UtcNow -lt $deadline -and @(Get-ChildItem -LiteralPath $data -Recurse -File).Count -le $packs) { Start-Sleep -Milliseconds 50 }
+        Stop-RestServer
+        $run.HasExited | Should -BeFalse -Because 'the backup was still uploading when the server stopped'
+
+        # restic gives up after its own retries (about three minutes); the backup fails.
+        $run.WaitForExit(360000) | Should -BeTrue -Because 'restic gives up when the server stays away'
+        $run.ExitCode | Should -Not -Be 0
+        $said = @(Get-Content -LiteralPath $log)
+        $said[0] | Should -BeLike 'ResticRepositoryUnreachable*'
+        $said[1] | Should -Not -BeLike '*retrying after*' -Because 'restic''s retries are left out of the message'
+        $said[1] | Should -BeLike "restic could not reach the repository 'rest:http://127.0.0.1:$($script:RestPort)/incus'*connection refused*"
+
+        Start-RestServer
+        @(Get-ChildItem -LiteralPath (Join-Path $script:RestRoot 'incus/locks') -File).Count | Should -BeGreaterThan 0 -Because 'the dead run could not remove its lock'
+        @(Get-IncusBackup -Project $script:P -Target $script:RestTarget).Count | Should -Be $before -Because 'a backup cut off by its server is never listed'
+
+        $next = Backup-IncusInstance -Name c1 -Project $script:P -Target $script:RestTarget -WarningVariable warned -WarningAction SilentlyContinue -ErrorAction Stop
+        $next | Should -Not -BeNullOrEmpty
+        "$warned" | Should -BeLike "*: removed 1 stale restic lock(s) of runs that ended without releasing them (restic unlock)*"
+        @(Get-ChildItem -LiteralPath (Join-Path $script:RestRoot 'incus/locks') -File).Count | Should -Be 0
+        # A prune takes restic's exclusive lock: it works again.
+        Remove-IncusBackup -Name c1 -Project $script:P -KeepLast 1 -Target $script:RestTarget -Confirm:$false -ErrorAction Stop
+        @(Get-IncusBackup -Name c1 -Project $script:P -Target $script:RestTarget).Version | Should -Be $next.Version
+        Invoke-Incus delete -f big1 --project $script:P | Out-Null
+    }
+}

@@ -72,6 +72,9 @@ public static class ErrorIds
     /// <summary>restic is not installed ($INCUS_BACKUP_RESTIC, or restic on PATH).</summary>
     public const string ResticNotFound = "ResticNotFound";
 
+    /// <summary>The repository's server (rest:, sftp:, s3:…) could not be reached: refused, unknown host, timed out.</summary>
+    public const string ResticRepositoryUnreachable = "ResticRepositoryUnreachable";
+
     /// <summary>restic check found damage in the repository's structure (index, packs, snapshot trees).</summary>
     public const string RepositoryCheckFailed = "RepositoryCheckFailed";
 

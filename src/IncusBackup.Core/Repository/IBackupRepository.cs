@@ -58,6 +58,9 @@ public interface IBackupRepository
     /// <summary>Removes what runs that no longer exist left behind (crash, kill -9); returns how many.</summary>
     int CleanupLeftovers();
 
+    /// <summary>What the last <see cref="CleanupLeftovers"/> removed, one line each, to tell the user that a run ended early.</summary>
+    IReadOnlyList<string> LeftoversCleaned { get; }
+
     /// <summary>Fails before any export starts when the repository cannot hold the estimated size.</summary>
     void EnsureFreeSpace(long neededBytes, string forWhat);
 }

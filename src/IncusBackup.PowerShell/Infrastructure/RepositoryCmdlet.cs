@@ -42,7 +42,14 @@ public abstract class RepositoryCmdlet : IncusCmdlet
 
     protected IBackupRepository OpenRepositoryForRead(RepositoryTarget target) => Terminating(() => RepositoryFactory.OpenForRead(target));
 
-    protected IBackupRepository OpenRepositoryForWrite(RepositoryTarget target) => Terminating(() => RepositoryFactory.OpenForWrite(target, ToolVersion));
+    protected IBackupRepository OpenRepositoryForWrite(RepositoryTarget target) => ReportLeftovers(Terminating(() => RepositoryFactory.OpenForWrite(target, ToolVersion)));
+
+    /// <summary>A run that ended early (killed, a server gone) is worth knowing of: what opening cleaned after it is a warning.</summary>
+    private IBackupRepository ReportLeftovers(IBackupRepository repository)
+    {
+        foreach (var line in repository.LeftoversCleaned) WriteWarning($"{repository.Target}: {line}.");
+        return repository;
+    }
 
     /// <summary>Opens the repository to write into; with <paramref name="initialize"/> (-Initialize) creates it first when it does not exist.</summary>
     protected IBackupRepository OpenRepositoryForWrite(RepositoryTarget target, bool initialize)
@@ -50,7 +57,7 @@ public abstract class RepositoryCmdlet : IncusCmdlet
         if (!initialize) return OpenRepositoryForWrite(target);
         var (repository, created) = InitializeRepository(target);
         if (created) WriteWarning(RepositoryCreatedMessage(repository));
-        return repository;
+        return ReportLeftovers(repository);
     }
 
     /// <summary>Creates the repository when it does not exist yet and opens it for writing; says whether it was created.</summary>

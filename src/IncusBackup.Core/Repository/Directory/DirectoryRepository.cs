@@ -226,6 +226,7 @@ internal sealed class DirectoryRepository : IBackupRepository
     public int CleanupLeftovers()
     {
         var incomplete = Path.Combine(Root, IncompleteFolder);
+        LeftoversCleaned = [];
         if (!System.IO.Directory.Exists(incomplete)) return 0;
         var removed = 0;
         foreach (var folder in System.IO.Directory.EnumerateDirectories(incomplete))
@@ -243,8 +244,11 @@ internal sealed class DirectoryRepository : IBackupRepository
                 // Still in use or vanished; the next run tries again.
             }
         }
+        if (removed > 0) LeftoversCleaned = [$"removed {removed} unfinished backup(s) of runs that ended early from {IncompleteFolder}/"];
         return removed;
     }
+
+    public IReadOnlyList<string> LeftoversCleaned { get; private set; } = [];
 
     internal BackupRecord ToRecord(BackupManifest manifest, string folder) =>
         BackupRecords.FromManifest(manifest, Path.GetFileName(folder), folder, Target, File.Exists(Path.Combine(folder, ProtectedMarker)));

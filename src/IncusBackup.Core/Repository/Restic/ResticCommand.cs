@@ -95,4 +95,7 @@ internal static class ResticCommand
     public static List<string> Init() => ["init", "--repository-version", "2"];
 
     public static List<string> Unlock() => ["unlock"];
+
+    /// <summary>The ids of the repository's locks, one per line, without taking one.</summary>
+    public static List<string> ListLocks() => ["list", "locks", "--no-lock"];
 }

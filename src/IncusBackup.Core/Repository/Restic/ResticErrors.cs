@@ -7,7 +7,14 @@ internal static class ResticErrors
 {
     public static IncusBackupException From(string location, string what, int exitCode, string stderr)
     {
-        var detail = stderr.Trim();
+        var detail = WithoutRetries(stderr);
+        // Checked first: restic adds "Is there a repository…?" to a config file it could not fetch from a server.
+        if (NetworkFailures.Any(f => detail.Contains(f, StringComparison.Ordinal)))
+        {
+            return new IncusBackupException(ErrorIds.ResticRepositoryUnreachable, ErrorKind.ConnectionError,
+                $"restic could not reach the repository '{location}' to {what}: {LastLine(detail)}", location,
+                "Check that the repository's server runs and its address is right, then run the command again; a backup cut off this way is never listed, and the next backup clears what it left.");
+        }
         // restic 0.14 exits 1 for all of these; later versions add codes 10 (no repository) and 12 (wrong password).
         if (exitCode == 10 || detail.Contains("Is there a repository at the following location?", StringComparison.Ordinal)
             || detail.Contains("unable to open config file", StringComparison.Ordinal))
@@ -37,5 +44,14 @@ internal static class ResticErrors
             $"restic cannot be started ('{binary}'): {inner.Message}", binary,
             $"Install restic 0.14 or later (apt-get install restic) or point $env:{ResticCommand.BinaryVariable} at it.", inner);
 
+    // What Go's net package and restic's HTTP backends say when the other end is not there.
+    private static readonly string[] NetworkFailures = ["connection refused", "no such host", "i/o timeout", "connection reset by peer", "network is unreachable", "no route to host"];
+
     private static string FirstLine(string text) => text.Split('\n')[0].Trim();
+
+    private static string LastLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Trim();
+
+    /// <summary>stderr without restic's "…returned error, retrying after…" lines: a server gone for minutes leaves dozens.</summary>
+    private static string WithoutRetries(string stderr) =>
+        string.Join('\n', stderr.Split('\n').Where(l => !l.Contains(", retrying after ", StringComparison.Ordinal)).Select(l => l.TrimEnd()).Where(l => l.Length > 0));
 }

@@ -161,14 +161,32 @@ internal sealed class ResticRepository(string location, Func<string, string?> en
     /// </summary>
     public int CleanupLeftovers()
     {
-        Run(ResticCommand.Unlock(), "remove stale locks");
+        var cleaned = new List<string>();
+        // Listing the locks is one cheap call; unlock (and the count after it) only when there are any.
+        var locks = Locks();
+        var stale = 0;
+        if (locks > 0)
+        {
+            Run(ResticCommand.Unlock(), "remove stale locks");
+            stale = locks - Locks();
+            if (stale > 0) cleaned.Add($"removed {stale} stale restic lock(s) of runs that ended without releasing them (restic unlock)");
+        }
         var snapshots = SnapshotsAsync(CancellationToken.None).GetAwaiter().GetResult();
         var sealedIds = snapshots.Where(s => s.IsSeal).Select(s => s.BackupId).ToHashSet(StringComparer.Ordinal);
         var orphans = snapshots.Where(s => s.Tags.Contains(ResticTags.Data) && !sealedIds.Contains(s.BackupId) && IsDeadLocalRun(ResticTags.Value(s.Tags, "run")))
             .Select(s => s.Id).ToList();
-        if (orphans.Count > 0) Run(ResticCommand.Forget(orphans, prune: false), "forget unfinished backups");
-        return orphans.Count;
+        if (orphans.Count > 0)
+        {
+            Run(ResticCommand.Forget(orphans, prune: false), "forget unfinished backups");
+            cleaned.Add($"forgot {orphans.Count} unsealed snapshot(s) of backups that never finished");
+        }
+        LeftoversCleaned = cleaned;
+        return orphans.Count + stale;
     }
+
+    public IReadOnlyList<string> LeftoversCleaned { get; private set; } = [];
+
+    private int Locks() => Run(ResticCommand.ListLocks(), "list locks").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
 
     /// <summary>restic compresses and deduplicates, and many backends have no notion of free space: no pre-flight.</summary>
     public void EnsureFreeSpace(long neededBytes, string forWhat)

@@ -12,10 +12,25 @@ public class ResticErrorsTests
     [InlineData(1, "Fatal: wrong password or no key found", ErrorIds.ResticPasswordWrong)]
     [InlineData(11, "Fatal: unable to create lock in backend: repository is already locked by PID 1", ErrorIds.RepositoryLocked)]
     [InlineData(1, "Fatal: something else", ErrorIds.ResticFailed)]
+    [InlineData(1, "Fatal: unable to open config file: Stat: client.Do: Head \"http://127.0.0.1:1/incus/config\": dial tcp 127.0.0.1:1: connect: connection refused\nIs there a repository at the following location?\nrest:http://127.0.0.1:1/incus", ErrorIds.ResticRepositoryUnreachable)]
+    [InlineData(1, "Fatal: unable to open config file: dial tcp: lookup backup.invalid: no such host", ErrorIds.ResticRepositoryUnreachable)]
     public void Stderr_MapsToErrorIds(int exitCode, string stderr, string errorId)
     {
         var e = ResticErrors.From("/r", "list snapshots", exitCode, stderr);
         Assert.Equal(errorId, e.ErrorId);
+    }
+
+    [Fact]
+    public void AServerGoneForMinutes_IsReportedByItsLastLine_NotItsRetries()
+    {
+        var stderr = string.Concat(Enumerable.Repeat("Save(<data/1a2b>) returned error, retrying after 1.5s: client.Do: Post \"http://h/x\": dial tcp 127.0.0.1:9: connect: connection refused\n", 20))
+            + "Fatal: unable to save snapshot: client.Do: Post \"http://h/x\": dial tcp 127.0.0.1:9: connect: connection refused\n";
+
+        var e = ResticErrors.From("rest:http://h/x", "write a snapshot", 1, stderr);
+
+        Assert.Equal(ErrorIds.ResticRepositoryUnreachable, e.ErrorId);
+        Assert.DoesNotContain("retrying", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith("Fatal: unable to save snapshot: client.Do: Post \"http://h/x\": dial tcp 127.0.0.1:9: connect: connection refused", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
