@@ -57,5 +57,11 @@ internal static class Posix
         }
     }
 
+    [DllImport("libc", SetLastError = true, EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
+
+    /// <summary>Sends SIGINT, as Ctrl+C in a terminal would: a program that handles it cleans up before it exits.</summary>
+    public static bool Interrupt(int pid) => pid > 0 && Kill(pid, 2) == 0;
+
     public static bool ProcessExists(int pid) => pid > 0 && Directory.Exists($"/proc/{pid}");
 }

@@ -43,6 +43,12 @@ public interface IBackupRepository
     Task RemoveAsync(BackupRecord backup, CancellationToken ct);
 
     /// <summary>
+    /// Frees the space of the backups removed so far, once after many removals (restic prune: it rewrites packs, too
+    /// slow to run per backup). A directory frees it with each removal: nothing to do.
+    /// </summary>
+    Task CompactAsync(CancellationToken ct);
+
+    /// <summary>
     /// Holds the repository: many writers share it, a maintenance run (prune) holds it alone. Dispose to let go.
     /// </summary>
     /// <exception cref="Errors.IncusBackupException">RepositoryLocked when another run holds it the other way.</exception>

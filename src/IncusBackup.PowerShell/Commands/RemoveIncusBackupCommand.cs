@@ -206,7 +206,35 @@ public sealed class RemoveIncusBackupCommand : RepositoryCmdlet
             removed.Add(record);
             if (PassThru) WriteObject(record);
         }
+        if (removed.Count > 0) Compact(repository);
         return removed;
+    }
+
+    /// <summary>
+    /// Frees the removed backups' space once for all of them (restic prune). The removals stand if it fails: the
+    /// space is freed by the next removal's compaction.
+    /// </summary>
+    private void Compact(IBackupRepository repository)
+    {
+        var progress = new ProgressRecord(1, $"Freeing the space of removed backups in {repository.Target}", "compacting") { PercentComplete = -1 };
+        WriteProgress(progress);
+        try
+        {
+            Await(async ct =>
+            {
+                await repository.CompactAsync(ct).ConfigureAwait(false);
+                return true;
+            });
+        }
+        catch (IncusBackupException e)
+        {
+            WriteError(e, repository.Target);
+        }
+        finally
+        {
+            progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(progress);
+        }
     }
 
     private void Summarize(IBackupRepository repository, List<BackupRecord> removed, int? kept, int? resources)

@@ -17,6 +17,8 @@ internal sealed class DirectoryRepository : IBackupRepository
     public const string IncompleteFolder = ".incomplete";
     public const string MetadataFile = "metadata.json";
 
+    public Task CompactAsync(CancellationToken ct) => Task.CompletedTask;
+
     /// <summary>A directory has no structure beyond the files of its backups, which every backup test reads in full.</summary>
     public Task<TestCheck?> CheckAsync(string? readDataSubset, CancellationToken ct) => Task.FromResult<TestCheck?>(null);
 

@@ -96,6 +96,8 @@ internal static class ResticCommand
 
     public static List<string> Unlock() => ["unlock"];
 
+    public static List<string> Prune() => ["prune"];
+
     /// <summary>The ids of the repository's locks, one per line, without taking one.</summary>
     public static List<string> ListLocks() => ["list", "locks", "--no-lock"];
 }

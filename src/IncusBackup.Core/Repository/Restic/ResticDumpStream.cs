@@ -31,17 +31,7 @@ internal sealed class ResticDumpStream(Process process, string location, string 
     {
         if (disposing)
         {
-            if (!process.HasExited)
-            {
-                try
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-                catch (InvalidOperationException)
-                {
-                    // Exited meanwhile.
-                }
-            }
+            ResticProcess.Stop(process);
             process.Dispose();
         }
         base.Dispose(disposing);

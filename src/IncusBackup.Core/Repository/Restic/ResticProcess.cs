@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using IncusBackup.IO;
 
 namespace IncusBackup.Repository.Restic;
 
@@ -31,8 +32,7 @@ internal static class ResticProcess
         }
         catch (OperationCanceledException)
         {
-            // restic releases its lock on SIGTERM-like kills only partly; a stale lock is what 'restic unlock' clears.
-            process.Kill(entireProcessTree: true);
+            Stop(process);
             throw;
         }
         var output = await stdout.ConfigureAwait(false);
@@ -40,6 +40,28 @@ internal static class ResticProcess
         if (process.ExitCode != 0) throw ResticErrors.From(location, what, process.ExitCode, errors);
         return output;
     }
+
+    /// <summary>
+    /// Stops a restic run that is no longer wanted. restic removes its lock from the repository when interrupted
+    /// (SIGINT), not when killed, so it is interrupted first; one that has not ended after a while (its server gone)
+    /// is killed, and the lock it leaves is what the next run's <c>restic unlock</c> removes.
+    /// </summary>
+    public static void Stop(Process process)
+    {
+        try
+        {
+            if (process.HasExited) return;
+            if (Posix.Interrupt(process.Id) && process.WaitForExit(StopGrace)) return;
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited meanwhile.
+        }
+    }
+
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
 
     public static string Run(ProcessStartInfo info, string location, string what) =>
         RunAsync(info, location, what, CancellationToken.None).GetAwaiter().GetResult();

@@ -121,13 +121,16 @@ internal sealed class ResticRepository(string location, Func<string, string?> en
         return await RecordOfAsync(updated, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Forgets the seal first (so a half-removed backup is never listed), then its archive snapshots, and prunes.</summary>
+    /// <summary>
+    /// Forgets the seal first (so a half-removed backup is never listed), then its archive snapshots, in one call;
+    /// the data goes with the next <see cref="CompactAsync"/> (restic prune).
+    /// </summary>
     public async Task RemoveAsync(BackupRecord backup, CancellationToken ct)
     {
         var snapshots = await SnapshotsAsync(ct).ConfigureAwait(false);
         var seal = SealOf(backup, snapshots);
         var parts = snapshots.Where(s => !s.IsSeal && s.BackupId is not null && s.BackupId == seal.BackupId).Select(s => s.Id);
-        await RunAsync(ResticCommand.Forget([seal.Id, .. parts], prune: true), $"remove {backup}", ct).ConfigureAwait(false);
+        await RunAsync(ResticCommand.Forget([seal.Id, .. parts], prune: false), $"remove {backup}", ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -151,6 +154,9 @@ internal sealed class ResticRepository(string location, Func<string, string?> en
             return new TestCheck { Name = "Repository", Outcome = CheckOutcome.Failed, Message = $"restic check found errors{scope}: {e.Message}", ErrorId = ErrorIds.RepositoryCheckFailed };
         }
     }
+
+    /// <summary>restic prune: removes the data no snapshot refers to any more.</summary>
+    public Task CompactAsync(CancellationToken ct) => RunAsync(ResticCommand.Prune(), "free the space of removed backups (restic prune)", ct);
 
     /// <summary>restic takes its own locks (backup shares the repository, forget --prune holds it alone): nothing to hold here.</summary>
     public IDisposable Lock(RepositoryLockMode mode) => NoLock.Instance;

@@ -68,15 +68,7 @@ internal sealed class ResticUploadStream : Stream
         if (_finished) return;
         _finished = true;
         Failure = new OperationCanceledException("The archive upload was abandoned.");
-        try
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
+        ResticProcess.Stop(_process);
         _process.Dispose();
     }
 
