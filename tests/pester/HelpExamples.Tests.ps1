@@ -262,7 +262,8 @@ BeforeAll {
                 $env:RESTIC_REPOSITORY = $script:Offsite
                 try { & restic init --quiet } finally { Remove-Item Env:RESTIC_REPOSITORY }
             }
-            Replace = { @{ 'sftp:backup@vault.example.org:/srv/incus' = $script:Offsite; '/root/.config/incus-backup/offsite.pass' = $script:OffsitePassword } }
+            # Evaluated before Setup: the same paths as Setup's.
+            Replace = { @{ 'sftp:backup@vault.example.org:/srv/incus' = (Join-Path $script:T 'offsite'); '/root/.config/incus-backup/offsite.pass' = (Join-Path $script:T 'offsite.pass') } }
             Check   = { param($r)
                 @($r.Output)[-1] | Should -Match '^\d+ backups off-site, 0 errors$'
                 $latest = @(Get-Backup -Latest)
