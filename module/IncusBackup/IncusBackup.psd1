@@ -16,6 +16,7 @@
         'Backup-IncusInstance'
         'Backup-IncusServer'
         'Backup-IncusVolume'
+        'Copy-IncusBackup'
         'Get-IncusBackup'
         'Initialize-IncusBackupRepository'
         'Protect-IncusBackup'

@@ -18,14 +18,15 @@
 # lines, prompts, the number of lines) must be as shown.
 #
 # The examples run in the order an operator's day has them (list, back up, restore, the lost project, then test,
-# protect and prune the repository), one It each, so that each finds what the ones before left: the order of
-# $CmdletOrder below.
+# protect and prune the repository, and ship it off-site), one It each, so that each finds what the ones before left:
+# the order of $CmdletOrder below. The copies go to folders inside the temporary repository folder (where no listing
+# of it looks), and the off-site restic repository of the nightly script is one there too.
 BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot 'HelpExampleSupport.psm1') -Force
     $root = [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))
     $CmdletOrder = 'Get-IncusBackup', 'Initialize-IncusBackupRepository', 'Backup-IncusInstance', 'Backup-IncusVolume', 'Backup-IncusImage', 'Backup-IncusConfig',
         'Backup-IncusServer', 'Restore-IncusConfig', 'Restore-IncusImage', 'Restore-IncusVolume', 'Restore-IncusInstance', 'Restore-IncusServer',
-        'Test-IncusBackup', 'Protect-IncusBackup', 'Unprotect-IncusBackup', 'Remove-IncusBackup'
+        'Test-IncusBackup', 'Protect-IncusBackup', 'Unprotect-IncusBackup', 'Remove-IncusBackup', 'Copy-IncusBackup'
     # The rebuild of the lost project comes after its preview.
     $NumberOrder = @{ 'Restore-IncusServer' = 2, 1, 3 }
     $Examples = foreach ($cmdlet in $CmdletOrder) {
@@ -254,6 +255,47 @@ BeforeAll {
             }
         }
         'Remove-IncusBackup 3'   = @{ Check = { Get-Backup web03 -Project shop -ErrorAction SilentlyContinue | Should -BeNullOrEmpty } }
+        'Copy-IncusBackup 1'     = @{
+            Replace   = { @{ '/mnt/usb/incus-backups' = (Join-Path $script:T 'usb') } }
+            Unordered = $true
+            Check     = {
+                $copies = @(Get-IncusBackup -Target (Join-Path $script:T 'usb'))
+                @($copies.Name | Sort-Object) | Should -Be 'db01', 'web01', 'web02'
+                foreach ($copy in $copies) {
+                    $original = Get-Backup $copy.Name -Project shop -Version $copy.Version
+                    (Get-FileHash -LiteralPath (Join-Path $copy.Location $copy.ArchiveName)).Hash |
+                        Should -Be (Get-FileHash -LiteralPath (Join-Path $original.Location $original.ArchiveName)).Hash -Because "$copy is a copy"
+                    $copy.Protected | Should -Be $original.Protected -Because 'a protected backup gives a protected copy'
+                }
+                ($copies | Where-Object Name -eq db01).Protected | Should -BeTrue
+            }
+        }
+        'Copy-IncusBackup 2'     = @{
+            Setup = { $script:UsbExisted = Test-Path -LiteralPath /mnt/usb/incus-backups }
+            Check = { Test-Path -LiteralPath /mnt/usb/incus-backups | Should -Be $script:UsbExisted -Because '-WhatIf creates nothing' }
+        }
+        'Copy-IncusBackup 3'     = @{
+            Setup   = {
+                $script:Offsite = Join-Path $script:T 'offsite'
+                $script:OffsitePassword = Join-Path $script:T 'offsite.pass'
+                Set-Content -LiteralPath $script:OffsitePassword -Value ('help-' + [guid]::NewGuid().ToString('N'))
+                $script:SavedResticPassword = $env:RESTIC_PASSWORD, $env:RESTIC_PASSWORD_FILE
+                Remove-Item Env:RESTIC_PASSWORD -ErrorAction SilentlyContinue
+                $env:RESTIC_PASSWORD_FILE = $script:OffsitePassword
+                $env:RESTIC_REPOSITORY = $script:Offsite
+                try { & restic init --quiet } finally { Remove-Item Env:RESTIC_REPOSITORY }
+            }
+            # Evaluated before Setup: the same paths as Setup's.
+            Replace = { @{ 'sftp:backup@vault.example.org:/srv/incus' = (Join-Path $script:T 'offsite'); '/root/.config/incus-backup/offsite.pass' = (Join-Path $script:T 'offsite.pass') } }
+            Check   = { param($r)
+                @($r.Output)[-1] | Should -Match '^\d+ backups off-site, 0 errors$'
+                $latest = @(Get-Backup -Latest)
+                [int](@($r.Output)[-1] -split ' ')[0] | Should -Be $latest.Count
+                $offsite = @(Get-IncusBackup -Target "restic:$($script:Offsite)")
+                @($offsite | ForEach-Object { "$_ $($_.Sha256)" } | Sort-Object) | Should -Be @($latest | ForEach-Object { "$_ $($_.Sha256)" } | Sort-Object)
+            }
+            Cleanup = { $env:RESTIC_PASSWORD, $env:RESTIC_PASSWORD_FILE = $script:SavedResticPassword }
+        }
     }
 }
 

@@ -154,6 +154,13 @@ public static class ErrorIds
     /// <summary>What a test restore made could not all be deleted again.</summary>
     public const string CleanupFailed = "CleanupFailed";
 
+    // Copy between repositories (Copy-IncusBackup).
+    /// <summary>The destination holds a different backup of the same resource at the same version; nothing was overwritten.</summary>
+    public const string BackupVersionConflict = "BackupVersionConflict";
+
+    /// <summary>A backup was to be copied into the repository it is in (the source and -Destination are the same).</summary>
+    public const string CopyToSameRepository = "CopyToSameRepository";
+
     // Anything else.
     public const string IOFailed = "IOFailed";
 }

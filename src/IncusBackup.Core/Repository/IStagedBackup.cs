@@ -20,4 +20,13 @@ public interface IStagedBackup : IDisposable
     /// publishes the backup as <paramref name="version"/> (or the next free sequence of that second).
     /// </summary>
     Task<BackupRecord> PublishAsync(BackupManifest manifest, BackupVersion version, CancellationToken ct);
+
+    /// <summary>
+    /// Publishes files copied from another repository under that backup's own seal, byte for byte (its manifest.json
+    /// and checksums.txt as they are) and at exactly its version: a copy is the same backup, never a new version.
+    /// </summary>
+    /// <exception cref="Errors.IncusBackupException">
+    /// BackupVersionConflict when the repository holds that version of the resource already (nothing is overwritten).
+    /// </exception>
+    Task<BackupRecord> PublishCopyAsync(BackupSeal seal, CancellationToken ct);
 }

@@ -22,14 +22,21 @@ internal sealed class VerifyingReadStream : ForwardReadStream
     private readonly string _name;
     private readonly string _expectedHash;
     private readonly long _expectedLength;
+    private readonly string _nextStep;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private byte[]? _tail;
     private int _tailLength;
     private int _tailGiven;
     private long _given;
 
-    internal VerifyingReadStream(Stream inner, BackupRecord backup, ManifestFile file)
+    /// <summary>What a restore's mismatch tells the operator: the upload broke off, the server imported nothing.</summary>
+    internal const string RestoreNextStep =
+        "Restore another version (Get-IncusBackup lists them); the upload was broken off before its end, so nothing was imported on the server.";
+
+    /// <param name="nextStep">What to do about a mismatch, in the terms of the reader (a restore, a copy).</param>
+    internal VerifyingReadStream(Stream inner, BackupRecord backup, ManifestFile file, string nextStep = RestoreNextStep)
     {
+        _nextStep = nextStep;
         _inner = inner;
         _backup = backup;
         _name = file.Name;
@@ -38,7 +45,11 @@ internal sealed class VerifyingReadStream : ForwardReadStream
     }
 
     /// <summary>Opens <paramref name="file"/> of the backup, checked against the sealed manifest's size and checksum.</summary>
-    public static async Task<VerifyingReadStream> OpenAsync(IBackupRepository repository, BackupRecord backup, ManifestFile file, CancellationToken ct)
+    public static Task<VerifyingReadStream> OpenAsync(IBackupRepository repository, BackupRecord backup, ManifestFile file, CancellationToken ct) =>
+        OpenAsync(repository, backup, file, RestoreNextStep, ct);
+
+    /// <summary>As <see cref="OpenAsync(IBackupRepository, BackupRecord, ManifestFile, CancellationToken)"/>, with what to do about a mismatch.</summary>
+    public static async Task<VerifyingReadStream> OpenAsync(IBackupRepository repository, BackupRecord backup, ManifestFile file, string nextStep, CancellationToken ct)
     {
         Stream inner;
         try
@@ -49,7 +60,7 @@ internal sealed class VerifyingReadStream : ForwardReadStream
         {
             throw BackupVerifier.Unreadable(backup, file.Name, e);
         }
-        return new VerifyingReadStream(inner, backup, file);
+        return new VerifyingReadStream(inner, backup, file, nextStep);
     }
 
     /// <summary>Why the file was refused (a mismatch or a read error), once it was.</summary>
@@ -125,8 +136,7 @@ internal sealed class VerifyingReadStream : ForwardReadStream
     private IncusBackupException Mismatch(string detail)
     {
         Failure = new IncusBackupException(ErrorIds.ChecksumMismatch, ErrorKind.InvalidData,
-            $"'{_name}' of {_backup} does not match its checksum ({detail}): the file is corrupt or was changed.", _backup.ToString(),
-            "Restore another version (Get-IncusBackup lists them); the upload was broken off before its end, so nothing was imported on the server.");
+            $"'{_name}' of {_backup} does not match its checksum ({detail}): the file is corrupt or was changed.", _backup.ToString(), _nextStep);
         return Failure;
     }
 

@@ -22,32 +22,50 @@ internal sealed class DirectoryStagedBackup(DirectoryRepository repository, stri
     /// <summary>When the version is taken (two backups in one second) the next sequence number is used.</summary>
     public Task<BackupRecord> PublishAsync(BackupManifest manifest, BackupVersion version, CancellationToken ct)
     {
-        foreach (var file in manifest.Files) PrivateFiles.Fsync(Path.Combine(Folder, file.Name));
-        PrivateFiles.CreateDirectory(resourceFolder);
+        FsyncFiles(manifest);
         while (true)
         {
             manifest.Version = version.ToString();
-            var seal = BackupSeal.Create(manifest);
-            PrivateFiles.Write(Path.Combine(Folder, BackupSeal.ManifestFile), seal.ManifestBytes);
-            PrivateFiles.Write(Path.Combine(Folder, BackupSeal.ChecksumsFile), seal.ChecksumsBytes);
-            Posix.FsyncDirectory(Folder);
-
-            var destination = Path.Combine(resourceFolder, version.ToString());
-            if (!System.IO.Directory.Exists(destination))
-            {
-                try
-                {
-                    System.IO.Directory.Move(Folder, destination);
-                    Posix.FsyncDirectory(resourceFolder);
-                    _published = true;
-                    return Task.FromResult(repository.ToRecord(manifest, destination));
-                }
-                catch (IOException) when (System.IO.Directory.Exists(destination))
-                {
-                    // Another writer took this version between our check and the rename: take the next one.
-                }
-            }
+            if (TryPublish(BackupSeal.Create(manifest)) is { } record) return Task.FromResult(record);
             version = version.Next();
+        }
+    }
+
+    /// <summary>The seal's own bytes, at the seal's version; a version taken is a conflict, not the next sequence.</summary>
+    public Task<BackupRecord> PublishCopyAsync(BackupSeal seal, CancellationToken ct)
+    {
+        FsyncFiles(seal.Manifest);
+        return Task.FromResult(TryPublish(seal)
+            ?? throw VersionTaken.Error(repository.Target, seal.Manifest, Path.Combine(resourceFolder, seal.Manifest.Version)));
+    }
+
+    private void FsyncFiles(BackupManifest manifest)
+    {
+        foreach (var file in manifest.Files) PrivateFiles.Fsync(Path.Combine(Folder, file.Name));
+        PrivateFiles.CreateDirectory(resourceFolder);
+    }
+
+    /// <summary>Writes the seal and renames the folder into place as the seal's version; null when that version is taken.</summary>
+    private BackupRecord? TryPublish(BackupSeal seal)
+    {
+        var version = ResourceName.EnsureSafeSegment(seal.Manifest.Version, "version");
+        PrivateFiles.Write(Path.Combine(Folder, BackupSeal.ManifestFile), seal.ManifestBytes);
+        PrivateFiles.Write(Path.Combine(Folder, BackupSeal.ChecksumsFile), seal.ChecksumsBytes);
+        Posix.FsyncDirectory(Folder);
+
+        var destination = Path.Combine(resourceFolder, version);
+        if (System.IO.Directory.Exists(destination)) return null;
+        try
+        {
+            System.IO.Directory.Move(Folder, destination);
+            Posix.FsyncDirectory(resourceFolder);
+            _published = true;
+            return repository.ToRecord(seal.Manifest, destination);
+        }
+        catch (IOException) when (System.IO.Directory.Exists(destination))
+        {
+            // Another writer took this version between our check and the rename.
+            return null;
         }
     }
 

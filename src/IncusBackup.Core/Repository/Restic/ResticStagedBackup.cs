@@ -39,13 +39,34 @@ internal sealed class ResticStagedBackup(ResticRepository repository, ResourceKe
     /// <summary>When another backup of this resource holds the version already, the next sequence number is used.</summary>
     public async Task<BackupRecord> PublishAsync(BackupManifest manifest, BackupVersion version, CancellationToken ct)
     {
-        var files = manifest.Files.Select(f => (f.Name, Snapshot: Completed(f.Name))).ToList();
-        var taken = (await repository.SnapshotsAsync(ct).ConfigureAwait(false)).Where(s => s.IsSeal).Select(s => s.Location).ToHashSet(StringComparer.Ordinal);
+        var files = DataFiles(manifest);
+        var taken = await TakenAsync(ct).ConfigureAwait(false);
         while (taken.Contains(repository.LocationOf(resource, version.ToString()))) version = version.Next();
         manifest.Version = version.ToString();
-        var location = repository.LocationOf(resource, manifest.Version);
-        var seal = BackupSeal.Create(manifest);
+        return await SealAsync(BackupSeal.Create(manifest), files, ct).ConfigureAwait(false);
+    }
 
+    /// <summary>The seal's own bytes, at the seal's version; a version taken is a conflict, not the next sequence.</summary>
+    public async Task<BackupRecord> PublishCopyAsync(BackupSeal seal, CancellationToken ct)
+    {
+        var files = DataFiles(seal.Manifest);
+        var location = repository.LocationOf(resource, seal.Manifest.Version);
+        if ((await TakenAsync(ct).ConfigureAwait(false)).Contains(location)) throw VersionTaken.Error(repository.Target, seal.Manifest, location);
+        return await SealAsync(seal, files, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Each file of the manifest with the snapshot that holds it.</summary>
+    private List<(string Name, string Snapshot)> DataFiles(BackupManifest manifest) => [.. manifest.Files.Select(f => (f.Name, Completed(f.Name)))];
+
+    /// <summary>The locations the seals in the repository hold.</summary>
+    private async Task<HashSet<string>> TakenAsync(CancellationToken ct) =>
+        (await repository.SnapshotsAsync(ct).ConfigureAwait(false)).Where(s => s.IsSeal).Select(s => s.Location).OfType<string>().ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Stores manifest.json and checksums.txt as the seal snapshot, tagged with the archive snapshots: the backup is visible from here on.</summary>
+    private async Task<BackupRecord> SealAsync(BackupSeal seal, List<(string Name, string Snapshot)> files, CancellationToken ct)
+    {
+        var manifest = seal.Manifest;
+        var location = repository.LocationOf(resource, manifest.Version);
         var folder = Path.Combine(Path.GetTempPath(), $"incusbackup-seal-{Environment.ProcessId}-{_backupId}");
         PrivateFiles.CreateDirectory(folder);
         try
