@@ -131,4 +131,24 @@ Get-IncusBackup -Target '$($script:Local)' | Copy-IncusBackup -Destination 'dir:
         @(Get-IncusBackup -Target "restic:$($script:Restic)").Version | Should -Be @($script:First.Version)
         Get-ResticSnapshotCount | Should -Be $snapshots -Because 'the partial archive snapshot was forgotten'
     }
+
+    It 'creates a restic destination only with -Initialize, opened with -DestinationCredential alone' -Skip:$script:Skip {
+        $offsite = Join-Path $script:T 'offsite'
+        $credential = [pscredential]::new('restic', (ConvertTo-SecureString ('pt-offsite-' + [guid]::NewGuid().ToString('N')) -AsPlainText -Force))
+        $saved = $env:RESTIC_PASSWORD
+        Remove-Item Env:RESTIC_PASSWORD
+        try {
+            { $script:First | Copy-IncusBackup -Destination "restic:$offsite" -DestinationCredential $credential -ErrorAction Stop } |
+                Should -Throw -ErrorId 'ResticRepositoryNotInitialized*'
+            Test-Path -LiteralPath $offsite | Should -BeFalse
+
+            $copy = $script:First | Copy-IncusBackup -Destination "restic:$offsite" -DestinationCredential $credential -Initialize `
+                -WarningVariable created -WarningAction SilentlyContinue -ErrorAction Stop
+            "$created" | Should -BeLike "Created the restic repository restic:$offsite.*"
+            $copy.Sha256 | Should -Be $script:First.Sha256
+            (Get-IncusBackup -Target "restic:$offsite" -RepositoryCredential $credential | Test-IncusBackup -RepositoryCredential $credential).Status |
+                Should -Be 'Passed'
+        }
+        finally { $env:RESTIC_PASSWORD = $saved }
+    }
 }

@@ -75,12 +75,22 @@ public sealed class CopyIncusBackupCommand : RepositoryCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 2;
 
+    /// <summary>The password of an encrypted destination (restic); -RepositoryCredential is the source's.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? DestinationCredential { get; set; }
+
+    /// <summary>Create the destination first when it does not exist yet (a restic repository is never created without it).</summary>
+    [Parameter]
+    public SwitchParameter Initialize { get; set; }
+
     protected override void BeginProcessing()
     {
         EnsureValidVersion(Version);
         try
         {
-            _destination = TargetResolver.Parse(Destination, SessionState.Path.CurrentFileSystemLocation.ProviderPath, "parameter -Destination");
+            _destination = TargetResolver.Parse(Destination, SessionState.Path.CurrentFileSystemLocation.ProviderPath, "parameter -Destination")
+                with { Password = DestinationCredential?.GetNetworkCredential().Password };
         }
         catch (IncusBackupException e)
         {
@@ -154,7 +164,7 @@ public sealed class CopyIncusBackupCommand : RepositoryCmdlet
         }
         if (approved.Count == 0) return;
 
-        var repository = OpenRepositoryForWrite(destination);
+        var repository = OpenRepositoryForWrite(destination, Initialize);
         using var hold = HoldShared(repository);
         try
         {
@@ -184,7 +194,8 @@ public sealed class CopyIncusBackupCommand : RepositoryCmdlet
 
     /// <summary>
     /// What the destination holds, read without changing anything (so -WhatIf and a declined -Confirm leave no trace);
-    /// a dir: repository that does not exist yet holds nothing, and the first copy creates it.
+    /// a dir: repository that does not exist yet holds nothing, and the first copy creates it (a restic one only
+    /// with -Initialize).
     /// </summary>
     private (IReadOnlyList<BackupRecord> Records, BackupCopier? Copier) ListDestination(RepositoryTarget destination)
     {
@@ -193,7 +204,8 @@ public sealed class CopyIncusBackupCommand : RepositoryCmdlet
         {
             readable = RepositoryFactory.OpenForRead(destination);
         }
-        catch (IncusBackupException e) when (e.ErrorId == ErrorIds.TargetNotFound && e.Kind == ErrorKind.NotFound)
+        catch (IncusBackupException e) when ((e.ErrorId == ErrorIds.TargetNotFound && e.Kind == ErrorKind.NotFound)
+            || (Initialize && e.ErrorId == ErrorIds.ResticRepositoryNotInitialized))
         {
             return ([], null);
         }

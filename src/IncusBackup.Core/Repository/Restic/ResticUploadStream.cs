@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using IncusBackup.Errors;
 
 namespace IncusBackup.Repository.Restic;
 
@@ -42,15 +43,43 @@ internal sealed class ResticUploadStream : Stream
         set => throw new NotSupportedException();
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => _stdin.Write(buffer, offset, count);
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
-    public override void Write(ReadOnlySpan<byte> buffer) => _stdin.Write(buffer);
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        try
+        {
+            _stdin.Write(buffer);
+        }
+        catch (IOException) when (ExitedWithError())
+        {
+            throw ResticFailure();
+        }
+    }
 
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        _stdin.WriteAsync(buffer, cancellationToken);
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _stdin.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException) when (ExitedWithError())
+        {
+            throw ResticFailure();
+        }
+    }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        _stdin.WriteAsync(buffer, offset, count, cancellationToken);
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    // A write fails when restic has closed its stdin: it stopped on an error of its own (wrong password, repository or
+    // server gone), and that error, not the broken pipe, is what the user must see.
+    private static readonly TimeSpan ExitWait = TimeSpan.FromSeconds(30);
+
+    private bool ExitedWithError() => _process.WaitForExit(ExitWait) && _process.ExitCode != 0;
+
+    private IncusBackupException ResticFailure() =>
+        ResticErrors.From(_location, "write a snapshot", _process.ExitCode, _stderr.GetAwaiter().GetResult());
 
     public override void Flush() => _stdin.Flush();
 
