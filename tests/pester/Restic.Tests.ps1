@@ -283,7 +283,7 @@ Describe 'restic: a REST repository served by rclone (restic''s REST protocol), 
         $run.WaitForExit(360000) | Should -BeTrue -Because 'restic gives up when the server stays away'
         $run.ExitCode | Should -Not -Be 0
         $said = @(Get-Content -LiteralPath $log)
-        $said[0] | Should -BeLike 'ResticRepositoryUnreachable*'
+        $said[0] | Should -BeLike 'ResticRepositoryUnreachable*' -Because "the run said: $($said -join ' | ')"
         $said[1] | Should -Not -BeLike '*retrying after*' -Because 'restic''s retries are left out of the message'
         $said[1] | Should -BeLike "restic could not reach the repository 'rest:http://127.0.0.1:$($script:RestPort)/incus'*connection refused*"
 
@@ -299,5 +299,45 @@ Describe 'restic: a REST repository served by rclone (restic''s REST protocol), 
         Remove-IncusBackup -Name c1 -Project $script:P -KeepLast 1 -Target $script:RestTarget -Confirm:$false -ErrorAction Stop
         @(Get-IncusBackup -Name c1 -Project $script:P -Target $script:RestTarget).Version | Should -Be $next.Version
         Invoke-Incus delete -f big1 --project $script:P | Out-Null
+    }
+}
+
+Describe 'restic: the listing cache' {
+    # restic itself, through a wrapper that logs each call: what a listing runs is what the cache saves.
+    BeforeAll {
+        $script:CacheRepo = Join-Path $script:T 'cache-repo'
+        $script:Calls = Join-Path $script:T 'restic-calls.log'
+        $script:Wrapper = Join-Path $script:T 'restic-logging'
+        Set-Content -LiteralPath $script:Wrapper -Value "#!/bin/sh`necho `"`$*`" >> '$($script:Calls)'`nexec restic `"`$@`""
+        & chmod +x $script:Wrapper
+        $script:SavedCache = $env:XDG_CACHE_HOME
+        $env:XDG_CACHE_HOME = Join-Path $script:T 'xdg-cache'
+        if ($script:NoIncus -or $script:NoRestic) { return }
+        $env:RESTIC_REPOSITORY = $script:CacheRepo
+        try { & restic init --quiet --repository-version 2 } finally { Remove-Item Env:RESTIC_REPOSITORY }
+        $script:Cached = @(1..2 | ForEach-Object { Backup-IncusInstance -Name c1 -Project $script:P -Target "restic:$($script:CacheRepo)" -ErrorAction Stop })
+        function script:Get-Dumps([scriptblock] $Run) {
+            Remove-Item -LiteralPath $script:Calls -ErrorAction SilentlyContinue
+            $env:INCUS_BACKUP_RESTIC = $script:Wrapper
+            try { $out = & $Run } finally { Remove-Item Env:INCUS_BACKUP_RESTIC }
+            [pscustomobject]@{ Output = $out; Dumps = @(Get-Content -LiteralPath $script:Calls -ErrorAction SilentlyContinue | Where-Object { $_ -match '^--quiet dump ' }).Count }
+        }
+    }
+    AfterAll { $env:XDG_CACHE_HOME = $script:SavedCache }
+
+    It 'reads each manifest once, then lists from the cache, and reads again only what protect changed' -Skip:($script:NoIncus -or $script:NoRestic) {
+        $first = Get-Dumps { @(Get-IncusBackup -Target "restic:$($script:CacheRepo)") }
+        $first.Dumps | Should -Be 2
+        $first.Output.Version | Should -Be $script:Cached.Version
+
+        $second = Get-Dumps { @(Get-IncusBackup -Target "restic:$($script:CacheRepo)") }
+        $second.Dumps | Should -Be 0 -Because 'both seals are known by their snapshot ids'
+        ($second.Output | ForEach-Object { "$($_.Version) $($_.Sha256) $($_.Size) $($_.Location) $($_.Repository)" }) |
+            Should -Be ($first.Output | ForEach-Object { "$($_.Version) $($_.Sha256) $($_.Size) $($_.Location) $($_.Repository)" })
+
+        $first.Output[0] | Protect-IncusBackup
+        $third = Get-Dumps { @(Get-IncusBackup -Target "restic:$($script:CacheRepo)") }
+        $third.Dumps | Should -Be 1 -Because 'restic tag gave the protected seal a new id'
+        $third.Output.Protected | Should -Be $true, $false
     }
 }

@@ -71,19 +71,24 @@ internal sealed class ResticRepository(string location, Func<string, string?> en
         };
     }
 
+    /// <summary>
+    /// One restic snapshots call, then one restic dump per seal the listing cache does not know by its snapshot id
+    /// (new backups, and those protected or unprotected since: restic tag gives the seal a new id).
+    /// </summary>
     public async Task<RepositoryListing> ListAsync(BackupKind? kind, CancellationToken ct)
     {
         var seals = (await SnapshotsAsync(ct).ConfigureAwait(false))
             .Where(s => s.IsSeal && s.Location is not null && s.Version is not null)
             .Where(s => kind is null || ResticTags.Value(s.Tags, "kind") == kind.Value.ToString().ToLowerInvariant())
             .ToList();
+        var cache = ListingCache.Load(Target, "", Target);
         var results = new (BackupRecord? Record, string? Problem)[seals.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, seals.Count), new ParallelOptions { MaxDegreeOfParallelism = ListParallelism, CancellationToken = ct },
             async (i, token) =>
             {
                 try
                 {
-                    results[i] = (await RecordOfAsync(seals[i], token).ConfigureAwait(false), null);
+                    results[i] = (cache.Find(seals[i].Location!, StampOf(seals[i])) ?? await RecordOfAsync(seals[i], token).ConfigureAwait(false), null);
                 }
                 catch (IncusBackupException e)
                 {
@@ -91,6 +96,12 @@ internal sealed class ResticRepository(string location, Func<string, string?> en
                     results[i] = (null, $"restic snapshot {seals[i].ShortId} ({seals[i].Location}) cannot be read: {e.Message}");
                 }
             }).ConfigureAwait(false);
+        var listed = new Dictionary<string, ListingCache.Entry>(StringComparer.Ordinal);
+        for (var i = 0; i < seals.Count; i++)
+        {
+            if (results[i].Record is { } record) listed[seals[i].Location!] = new ListingCache.Entry(StampOf(seals[i]), record);
+        }
+        cache.Update(Target, KindFolders(kind), listed);
         var records = results.Select(r => r.Record).OfType<BackupRecord>()
             .OrderBy(r => (r.Kind, r.Project, r.Pool ?? "", r.Name))
             .ThenBy(r => BackupVersion.Parse(r.Version))
@@ -231,6 +242,19 @@ internal sealed class ResticRepository(string location, Func<string, string?> en
         var manifest = BackupSeal.ParseManifest(buffer.ToArray(), $"restic snapshot {seal.ShortId}");
         return BackupRecords.FromManifest(manifest, seal.Version!, seal.Location!, Target, seal.IsProtected);
     }
+
+    /// <summary>A seal's stamp in the listing cache: the first 64 bits of its snapshot id.</summary>
+    private static long StampOf(ResticSnapshot seal) => long.Parse(seal.Id.AsSpan(0, 16), System.Globalization.NumberStyles.HexNumber, null);
+
+    /// <summary>The first segment of the Locations of a kind (all kinds for null), as <see cref="LocationOf"/> writes them.</summary>
+    private static string[] KindFolders(BackupKind? kind) => kind switch
+    {
+        null => ["instances", "volumes", "images", "config"],
+        BackupKind.Instance => ["instances"],
+        BackupKind.Volume => ["volumes"],
+        BackupKind.Image => ["images"],
+        _ => ["config"],
+    };
 
     private ResticSnapshot SealOf(BackupRecord backup, List<ResticSnapshot> snapshots) =>
         snapshots.Where(s => s.IsSeal && s.Location == backup.Location).OrderBy(s => s.Time).LastOrDefault()

@@ -51,7 +51,7 @@ internal sealed class ResticUploadStream : Stream
         {
             _stdin.Write(buffer);
         }
-        catch (IOException) when (ExitedWithError())
+        catch (IOException) when (_process.WaitForExit(ExitWait) && _process.ExitCode != 0)
         {
             throw ResticFailure();
         }
@@ -63,9 +63,10 @@ internal sealed class ResticUploadStream : Stream
         {
             await _stdin.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
-        catch (IOException) when (ExitedWithError())
+        catch (IOException)
         {
-            throw ResticFailure();
+            if (await ExitedWithErrorAsync(cancellationToken).ConfigureAwait(false)) throw ResticFailure();
+            throw;
         }
     }
 
@@ -73,10 +74,24 @@ internal sealed class ResticUploadStream : Stream
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     // A write fails when restic has closed its stdin: it stopped on an error of its own (wrong password, repository or
-    // server gone), and that error, not the broken pipe, is what the user must see.
-    private static readonly TimeSpan ExitWait = TimeSpan.FromSeconds(30);
+    // server gone), and that error, not the broken pipe, is what the user must see. restic may still be retrying
+    // to remove its lock from a server that is gone (minutes): it is waited for, up to a bound, or until Ctrl+C.
+    private static readonly TimeSpan ExitWait = TimeSpan.FromMinutes(5);
 
-    private bool ExitedWithError() => _process.WaitForExit(ExitWait) && _process.ExitCode != 0;
+    private async Task<bool> ExitedWithErrorAsync(CancellationToken ct)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bound.CancelAfter(ExitWait);
+        try
+        {
+            await _process.WaitForExitAsync(bound.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return false;
+        }
+        return _process.ExitCode != 0;
+    }
 
     private IncusBackupException ResticFailure() =>
         ResticErrors.From(_location, "write a snapshot", _process.ExitCode, _stderr.GetAwaiter().GetResult());

@@ -1,17 +1,21 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace IncusBackup.Repository.Directory;
+using IncusBackup.Repository.Directory;
+
+namespace IncusBackup.Repository;
 
 /// <summary>
-/// The records of a directory repository's backups as last read, kept in the user's cache folder
+/// The records of a repository's backups as last read, kept in the user's cache folder
 /// ($XDG_CACHE_HOME/incus-backup/listing, one file per repository), so that a listing of 100,000 backups does not
-/// open and parse 100,000 manifests each time. A cached record is used only while its version folder has the same
-/// modification time (which changes when the folder is published, protected or unprotected); folders that
-/// appeared or changed are read from their manifests, folders that vanished drop out. Manifests are never
-/// rewritten by the module, so a record read once stays true; a manifest edited in place by hand keeps its old
-/// record here until the folder changes (verify and restore always read the manifest itself). The repository is
-/// never written: the cache is a private file of the user who listed, and failing to read or write it only costs time.
+/// open and parse 100,000 manifests each time (for restic, one restic dump each). Each record is cached with a
+/// stamp of where it was read: a directory's version folder's modification time (which changes when the folder is
+/// published, protected or unprotected), a restic seal's snapshot id (which restic tag changes). A record is used
+/// only while its stamp is unchanged; backups that appeared or changed are read from their manifests, those that
+/// vanished drop out. Manifests are never rewritten by the module, so a record read once stays true; a manifest
+/// edited in place by hand keeps its old record here until its stamp changes (verify and restore always read the
+/// manifest itself). The repository is never written: the cache is a private file of the user who listed, and
+/// failing to read or write it only costs time.
 /// </summary>
 internal sealed class ListingCache
 {
@@ -19,35 +23,44 @@ internal sealed class ListingCache
     private static readonly string Format = "incus-backup listing cache 1 " + typeof(ListingCache).Assembly.GetName().Version;
 
     private readonly string? _path;
+    private readonly string _root;
     private readonly Dictionary<string, Entry> _entries;
 
-    private ListingCache(string? path, Dictionary<string, Entry> entries)
+    private ListingCache(string? path, string root, Dictionary<string, Entry> entries)
     {
         _path = path;
+        _root = root;
         _entries = entries;
     }
 
     /// <summary>A cache file unused this long belongs to a repository that is gone or no longer listed here.</summary>
     private static readonly TimeSpan Unused = TimeSpan.FromDays(30);
 
-    /// <summary>A cached record and the modification time of its version folder when it was read.</summary>
+    /// <summary>A cached record and the stamp of where it was read (a folder's modification time, a snapshot id's bits).</summary>
     internal readonly record struct Entry(long FolderTicks, BackupRecord Record);
 
-    /// <summary>The cache of the repository at <paramref name="root"/>; empty when there is none or it cannot be read.</summary>
-    public static ListingCache Load(string root, string target)
+    /// <summary>
+    /// The cache of the repository at <paramref name="root"/> (a directory's path: records' Locations are folders
+    /// under it; or a restic target: records' Locations are the seals' own, "" as root); empty when there is none or
+    /// it cannot be read.
+    /// </summary>
+    public static ListingCache Load(string root, string target) => Load(root, root, target);
+
+    /// <summary>As <see cref="Load(string, string)"/>, the file named after <paramref name="cacheKey"/>, Locations under <paramref name="root"/>.</summary>
+    public static ListingCache Load(string cacheKey, string root, string target)
     {
-        var path = PathFor(root);
+        var path = PathFor(cacheKey);
         var entries = new Dictionary<string, Entry>(StringComparer.Ordinal);
-        if (path is null) return new ListingCache(null, entries);
+        if (path is null) return new ListingCache(null, root, entries);
         try
         {
             using var reader = new BinaryReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16), Encoding.UTF8);
-            if (reader.ReadString() != Format || reader.ReadString() != root) return new ListingCache(path, entries);
+            if (reader.ReadString() != Format || reader.ReadString() != cacheKey) return new ListingCache(path, root, entries);
             var strings = new StringPool(reader);
             var count = reader.ReadInt32();
             for (var i = 0; i < count; i++)
             {
-                var folder = Path.Combine(root, reader.ReadString());
+                var folder = LocationUnder(root, reader.ReadString());
                 var ticks = reader.ReadInt64();
                 entries[folder] = new Entry(ticks, ReadRecord(reader, strings, folder, target));
             }
@@ -56,8 +69,10 @@ internal sealed class ListingCache
         {
             entries.Clear(); // Missing, half-written by a killed run, or unreadable: read the manifests instead.
         }
-        return new ListingCache(path, entries);
+        return new ListingCache(path, root, entries);
     }
+
+    private static string LocationUnder(string root, string relative) => root.Length == 0 ? relative : Path.Combine(root, relative);
 
     /// <summary>The cached record of <paramref name="folder"/> if its modification time is still <paramref name="folderTicks"/>.</summary>
     public BackupRecord? Find(string folder, long folderTicks) =>
@@ -65,9 +80,10 @@ internal sealed class ListingCache
 
     /// <summary>
     /// Replaces the cached entries under <paramref name="listedRoots"/> (the kinds just listed) with
-    /// <paramref name="listed"/>, and writes the file if that changed anything. Never throws.
+    /// <paramref name="listed"/>, and writes the file (named after <paramref name="cacheKey"/>) if that changed
+    /// anything. Never throws.
     /// </summary>
-    public void Update(string root, IReadOnlyCollection<string> listedRoots, IReadOnlyDictionary<string, Entry> listed)
+    public void Update(string cacheKey, IReadOnlyCollection<string> listedRoots, IReadOnlyDictionary<string, Entry> listed)
     {
         if (_path is null) return;
         var kept = _entries.Where(e => !listedRoots.Any(r => e.Key.StartsWith(r + "/", StringComparison.Ordinal))).ToList();
@@ -80,12 +96,12 @@ internal sealed class ListingCache
             using (var writer = new BinaryWriter(stream, Encoding.UTF8))
             {
                 writer.Write(Format);
-                writer.Write(root);
+                writer.Write(cacheKey);
                 var strings = new StringPool(writer);
                 writer.Write(kept.Count + listed.Count);
                 foreach (var (folder, entry) in kept.Concat(listed))
                 {
-                    writer.Write(Path.GetRelativePath(root, folder));
+                    writer.Write(_root.Length == 0 ? folder : Path.GetRelativePath(_root, folder));
                     writer.Write(entry.FolderTicks);
                     WriteRecord(writer, strings, entry.Record);
                 }
@@ -99,7 +115,7 @@ internal sealed class ListingCache
         }
     }
 
-    /// <summary>The cache file of the repository at <paramref name="root"/> (null: the user has no cache folder).</summary>
+    /// <summary>The cache file of the repository <paramref name="root"/> names (null: the user has no cache folder).</summary>
     internal static string? PathFor(string root)
     {
         var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
