@@ -69,6 +69,17 @@ Describe 'restic: target' {
         finally { $env:RESTIC_PASSWORD = $saved }
     }
 
+    It 'stops with ResticNotFound when restic cannot be started, saying how to install it' {
+        $env:INCUS_BACKUP_RESTIC = Join-Path $script:T 'no-restic-here'
+        try {
+            $err = $null
+            try { Get-IncusBackup -Target "restic:$($script:Repo)" -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -BeLike 'ResticNotFound*'
+            $err.ErrorDetails.RecommendedAction | Should -BeLike '*apt-get install restic*INCUS_BACKUP_RESTIC*'
+        }
+        finally { Remove-Item Env:INCUS_BACKUP_RESTIC }
+    }
+
     It 'stops with ResticRepositoryNotInitialized, telling how to create it' -Skip:$script:NoRestic {
         $err = $null
         try { Get-IncusBackup -Target "restic:$(Join-Path $script:T 'nothing-here')" -ErrorAction Stop } catch { $err = $_ }
