@@ -2,7 +2,7 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
     Import-BuiltModule
-    $script:Cmdlets = 'Backup-IncusConfig', 'Backup-IncusImage', 'Backup-IncusInstance', 'Backup-IncusServer', 'Backup-IncusVolume', 'Copy-IncusBackup', 'Get-IncusBackup', 'Protect-IncusBackup', 'Remove-IncusBackup', 'Restore-IncusConfig', 'Restore-IncusImage', 'Restore-IncusInstance', 'Restore-IncusServer', 'Restore-IncusVolume', 'Test-IncusBackup', 'Unprotect-IncusBackup'
+    $script:Cmdlets = 'Backup-IncusConfig', 'Backup-IncusImage', 'Backup-IncusInstance', 'Backup-IncusServer', 'Backup-IncusVolume', 'Copy-IncusBackup', 'Get-IncusBackup', 'Initialize-IncusBackupRepository', 'Protect-IncusBackup', 'Remove-IncusBackup', 'Restore-IncusConfig', 'Restore-IncusImage', 'Restore-IncusInstance', 'Restore-IncusServer', 'Restore-IncusVolume', 'Test-IncusBackup', 'Unprotect-IncusBackup'
 }
 
 Describe 'The module' {
@@ -51,7 +51,7 @@ Describe 'The module' {
 
 Describe 'Help' {
     It '<_> has written help: a synopsis, two or more examples, and every parameter described' -ForEach @(
-        'Backup-IncusConfig', 'Backup-IncusImage', 'Backup-IncusInstance', 'Backup-IncusServer', 'Backup-IncusVolume', 'Copy-IncusBackup', 'Get-IncusBackup', 'Protect-IncusBackup', 'Remove-IncusBackup', 'Restore-IncusConfig', 'Restore-IncusImage', 'Restore-IncusInstance', 'Restore-IncusServer', 'Restore-IncusVolume', 'Test-IncusBackup', 'Unprotect-IncusBackup'
+        'Backup-IncusConfig', 'Backup-IncusImage', 'Backup-IncusInstance', 'Backup-IncusServer', 'Backup-IncusVolume', 'Copy-IncusBackup', 'Get-IncusBackup', 'Initialize-IncusBackupRepository', 'Protect-IncusBackup', 'Remove-IncusBackup', 'Restore-IncusConfig', 'Restore-IncusImage', 'Restore-IncusInstance', 'Restore-IncusServer', 'Restore-IncusVolume', 'Test-IncusBackup', 'Unprotect-IncusBackup'
     ) {
         $help = Get-Help $_ -Full
         $help.Synopsis | Should -Not -BeLike "$_*"
@@ -61,7 +61,7 @@ Describe 'Help' {
     }
 
     It '<_> documents every parameter it really has, and no other' -ForEach @(
-        'Backup-IncusConfig', 'Backup-IncusImage', 'Backup-IncusInstance', 'Backup-IncusServer', 'Backup-IncusVolume', 'Copy-IncusBackup', 'Get-IncusBackup', 'Protect-IncusBackup', 'Remove-IncusBackup', 'Restore-IncusConfig', 'Restore-IncusImage', 'Restore-IncusInstance', 'Restore-IncusServer', 'Restore-IncusVolume', 'Test-IncusBackup', 'Unprotect-IncusBackup'
+        'Backup-IncusConfig', 'Backup-IncusImage', 'Backup-IncusInstance', 'Backup-IncusServer', 'Backup-IncusVolume', 'Copy-IncusBackup', 'Get-IncusBackup', 'Initialize-IncusBackupRepository', 'Protect-IncusBackup', 'Remove-IncusBackup', 'Restore-IncusConfig', 'Restore-IncusImage', 'Restore-IncusInstance', 'Restore-IncusServer', 'Restore-IncusVolume', 'Test-IncusBackup', 'Unprotect-IncusBackup'
     ) {
         $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
         $actual = (Get-Command $_).Parameters.Keys | Where-Object { $_ -notin $common } | Sort-Object

@@ -7,7 +7,7 @@ namespace IncusBackup.Tests.Module;
 public sealed class ModuleTests : IDisposable
 {
     private static readonly string[] Cmdlets =
-        ["Backup-IncusConfig", "Backup-IncusImage", "Backup-IncusInstance", "Backup-IncusServer", "Backup-IncusVolume", "Copy-IncusBackup", "Get-IncusBackup", "Protect-IncusBackup", "Remove-IncusBackup", "Restore-IncusConfig", "Restore-IncusImage", "Restore-IncusInstance", "Restore-IncusServer", "Restore-IncusVolume", "Test-IncusBackup", "Unprotect-IncusBackup"];
+        ["Backup-IncusConfig", "Backup-IncusImage", "Backup-IncusInstance", "Backup-IncusServer", "Backup-IncusVolume", "Copy-IncusBackup", "Get-IncusBackup", "Initialize-IncusBackupRepository", "Protect-IncusBackup", "Remove-IncusBackup", "Restore-IncusConfig", "Restore-IncusImage", "Restore-IncusInstance", "Restore-IncusServer", "Restore-IncusVolume", "Test-IncusBackup", "Unprotect-IncusBackup"];
 
     private readonly PowerShellSession _ps = PowerShellSession.Create(nonInteractive: true);
 
