@@ -70,7 +70,7 @@ public sealed class BackupCopier
                 done += await CopyFileAsync(source, backup, file, staged, done, total, reporter, ct).ConfigureAwait(false);
             try
             {
-                record = await staged.PublishCopyAsync(seal, ct).ConfigureAwait(false);
+                record = await staged.PublishCopyAsync(seal, backup.Protected, ct).ConfigureAwait(false);
             }
             catch (IncusBackupException e) when (e.ErrorId == ErrorIds.BackupVersionConflict)
             {
@@ -81,7 +81,6 @@ public sealed class BackupCopier
                 return new CopyOutcome(same, Copied: false);
             }
         }
-        if (backup.Protected) record = await Destination.SetProtectedAsync(record, protect: true, ct).ConfigureAwait(false);
         _present[Key(record.Location)] = record;
         reporter.Verbose($"Copied {backup} to {Destination.Target} ({record.Location}, {Bytes.Format(record.Size)}{(record.Protected ? ", protected" : "")}).");
         return new CopyOutcome(record, Copied: true);

@@ -24,9 +24,10 @@ public interface IStagedBackup : IDisposable
     /// <summary>
     /// Publishes files copied from another repository under that backup's own seal, byte for byte (its manifest.json
     /// and checksums.txt as they are) and at exactly its version: a copy is the same backup, never a new version.
+    /// <paramref name="protect"/> publishes it protected in the same step (a crash never leaves an unprotected copy of a protected backup).
     /// </summary>
     /// <exception cref="Errors.IncusBackupException">
     /// BackupVersionConflict when the repository holds that version of the resource already (nothing is overwritten).
     /// </exception>
-    Task<BackupRecord> PublishCopyAsync(BackupSeal seal, CancellationToken ct);
+    Task<BackupRecord> PublishCopyAsync(BackupSeal seal, bool protect, CancellationToken ct);
 }

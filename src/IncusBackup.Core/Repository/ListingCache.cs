@@ -55,7 +55,7 @@ internal sealed class ListingCache
         try
         {
             using var reader = new BinaryReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16), Encoding.UTF8);
-            if (reader.ReadString() != Format || reader.ReadString() != cacheKey) return new ListingCache(path, root, entries);
+            if (reader.ReadString() != Format || reader.ReadString() != KeyHash(cacheKey)) return new ListingCache(path, root, entries);
             var strings = new StringPool(reader);
             var count = reader.ReadInt32();
             for (var i = 0; i < count; i++)
@@ -96,7 +96,7 @@ internal sealed class ListingCache
             using (var writer = new BinaryWriter(stream, Encoding.UTF8))
             {
                 writer.Write(Format);
-                writer.Write(cacheKey);
+                writer.Write(KeyHash(cacheKey));
                 var strings = new StringPool(writer);
                 writer.Write(kept.Count + listed.Count);
                 foreach (var (folder, entry) in kept.Concat(listed))
@@ -126,6 +126,9 @@ internal sealed class ListingCache
         var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(root)))[..32];
         return Path.Combine(folder, key + ".bin");
     }
+
+    // The file names its repository by a hash only: a rest: or s3: target can hold credentials.
+    private static string KeyHash(string cacheKey) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(cacheKey)));
 
     private static void RemoveUnused(string folder)
     {

@@ -162,6 +162,14 @@ internal sealed class DirectoryRepository : IBackupRepository
         }
     }
 
+    internal static void WriteProtectedMarker(string folder)
+    {
+        var marker = Path.Combine(folder, ProtectedMarker);
+        using (var file = PrivateFiles.Create(marker))
+            file.Write(System.Text.Encoding.UTF8.GetBytes($"protected at {DateTimeOffset.UtcNow:O}\n"));
+        PrivateFiles.Fsync(marker);
+    }
+
     /// <summary>Moves the version folder out of sight in one rename, then deletes it.</summary>
     public Task<BackupRecord> SetProtectedAsync(BackupRecord backup, bool protect, CancellationToken ct)
     {
@@ -174,9 +182,7 @@ internal sealed class DirectoryRepository : IBackupRepository
         var marker = Path.Combine(folder, ProtectedMarker);
         if (protect && !File.Exists(marker))
         {
-            using (var file = PrivateFiles.Create(marker))
-                file.Write(System.Text.Encoding.UTF8.GetBytes($"protected at {DateTimeOffset.UtcNow:O}\n"));
-            PrivateFiles.Fsync(marker);
+            WriteProtectedMarker(folder);
         }
         else if (!protect)
         {

@@ -32,9 +32,11 @@ internal sealed class DirectoryStagedBackup(DirectoryRepository repository, stri
     }
 
     /// <summary>The seal's own bytes, at the seal's version; a version taken is a conflict, not the next sequence.</summary>
-    public Task<BackupRecord> PublishCopyAsync(BackupSeal seal, CancellationToken ct)
+    public Task<BackupRecord> PublishCopyAsync(BackupSeal seal, bool protect, CancellationToken ct)
     {
         FsyncFiles(seal.Manifest);
+        // The mark goes in before the rename: the copy appears protected or not at all.
+        if (protect) DirectoryRepository.WriteProtectedMarker(Folder);
         return Task.FromResult(TryPublish(seal)
             ?? throw VersionTaken.Error(repository.Target, seal.Manifest, Path.Combine(resourceFolder, seal.Manifest.Version)));
     }

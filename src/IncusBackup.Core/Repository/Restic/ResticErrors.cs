@@ -9,10 +9,10 @@ internal static class ResticErrors
     {
         var detail = WithoutRetries(stderr);
         // Checked first: restic adds "Is there a repository…?" to a config file it could not fetch from a server.
-        if (NetworkFailures.Any(f => detail.Contains(f, StringComparison.Ordinal)))
+        if (detail.Split('\n').LastOrDefault(l => NetworkFailures.Any(f => l.Contains(f, StringComparison.OrdinalIgnoreCase))) is { } cause)
         {
             return new IncusBackupException(ErrorIds.ResticRepositoryUnreachable, ErrorKind.ConnectionError,
-                $"restic could not reach the repository '{location}' to {what}: {LastLine(detail)}", location,
+                $"restic could not reach the repository '{location}' to {what}: {cause.Trim()}", location,
                 "Check that the repository's server runs and its address is right, then run the command again; a backup cut off this way is never listed, and the next backup clears what it left.");
         }
         // restic 0.14 exits 1 for all of these; later versions add codes 10 (no repository) and 12 (wrong password).
@@ -44,12 +44,14 @@ internal static class ResticErrors
             $"restic cannot be started ('{binary}'): {inner.Message}", binary,
             $"Install restic 0.14 or later (apt-get install restic) or point $env:{ResticCommand.BinaryVariable} at it.", inner);
 
-    // What Go's net package and restic's HTTP backends say when the other end is not there.
-    private static readonly string[] NetworkFailures = ["connection refused", "no such host", "i/o timeout", "connection reset by peer", "network is unreachable", "no route to host"];
+    // What Go's net package, restic's HTTP backends and ssh (sftp:) say when the other end is not there; any case.
+    private static readonly string[] NetworkFailures =
+    [
+        "connection refused", "no such host", "i/o timeout", "connection reset by peer", "network is unreachable", "no route to host",
+        "connection timed out", "could not resolve hostname", "ssh: connect to host",
+    ];
 
     private static string FirstLine(string text) => text.Split('\n')[0].Trim();
-
-    private static string LastLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Trim();
 
     /// <summary>stderr without restic's "…returned error, retrying after…" lines: a server gone for minutes leaves dozens.</summary>
     private static string WithoutRetries(string stderr) =>

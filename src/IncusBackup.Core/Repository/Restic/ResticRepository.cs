@@ -44,6 +44,13 @@ internal sealed class ResticRepository(string location, Func<string, string?> en
         }
         catch (IncusBackupException e) when (e.ErrorId == ErrorIds.ResticRepositoryNotInitialized)
         {
+            // restic init would create the missing folders: an unmounted disk would get a new repository on the root file system.
+            if (Path.IsPathRooted(location) && Path.GetDirectoryName(location) is { } parent && !System.IO.Directory.Exists(parent))
+            {
+                throw new IncusBackupException(ErrorIds.TargetNotFound, ErrorKind.NotFound,
+                    $"The folder '{parent}' that would hold the restic repository '{location}' does not exist.", location,
+                    "Mount the disk or create the folder first; -Initialize creates only the repository's own folder.", e);
+            }
             var repository = new ResticRepository(location, environment, password);
             repository.Run(ResticCommand.Init(), "create the repository");
             return (repository, true);
@@ -77,10 +84,15 @@ internal sealed class ResticRepository(string location, Func<string, string?> en
     /// </summary>
     public async Task<RepositoryListing> ListAsync(BackupKind? kind, CancellationToken ct)
     {
-        var seals = (await SnapshotsAsync(ct).ConfigureAwait(false))
+        var snapshots = await SnapshotsAsync(ct).ConfigureAwait(false);
+        var seals = snapshots
             .Where(s => s.IsSeal && s.Location is not null && s.Version is not null)
             .Where(s => kind is null || ResticTags.Value(s.Tags, "kind") == kind.Value.ToString().ToLowerInvariant())
             .ToList();
+        // A seal whose archive snapshot is gone (a run stopped just as it sealed, then cleaned up) is not a backup.
+        var present = snapshots.Select(s => s.Id[..Math.Min(8, s.Id.Length)]).ToHashSet(StringComparer.Ordinal);
+        var orphanedSeals = seals.Where(s => ResticTags.Files(s.Tags).Values.Any(id => !present.Contains(id[..Math.Min(8, id.Length)]))).ToList();
+        seals = [.. seals.Except(orphanedSeals)];
         var cache = ListingCache.Load(Target, "", Target);
         var results = new (BackupRecord? Record, string? Problem)[seals.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, seals.Count), new ParallelOptions { MaxDegreeOfParallelism = ListParallelism, CancellationToken = ct },
@@ -106,7 +118,9 @@ internal sealed class ResticRepository(string location, Func<string, string?> en
             .OrderBy(r => (r.Kind, r.Project, r.Pool ?? "", r.Name))
             .ThenBy(r => BackupVersion.Parse(r.Version))
             .ToList();
-        return new RepositoryListing(records, [.. results.Select(r => r.Problem).OfType<string>()]);
+        return new RepositoryListing(records, [
+            .. orphanedSeals.Select(s => $"restic snapshot {s.ShortId} ({s.Location}) seals an archive snapshot that is gone"),
+            .. results.Select(r => r.Problem).OfType<string>()]);
     }
 
     public async Task<Stream> OpenReadAsync(BackupRecord backup, string fileName, CancellationToken ct)
@@ -156,13 +170,14 @@ internal sealed class ResticRepository(string location, Func<string, string?> en
             await RunAsync(ResticCommand.Check(readDataSubset), "check the repository", ct).ConfigureAwait(false);
             return new TestCheck { Name = "Repository", Outcome = CheckOutcome.Passed, Message = $"restic check found no errors{scope}" };
         }
-        catch (IncusBackupException e) when (e.ErrorId == ErrorIds.RepositoryLocked)
-        {
-            return new TestCheck { Name = "Repository", Outcome = CheckOutcome.Skipped, Message = $"restic check could not run: {e.Message} Run Test-IncusBackup again when it is free." };
-        }
-        catch (IncusBackupException e) when (e.ErrorId == ErrorIds.ResticFailed)
+        catch (IncusBackupException e) when (e.ErrorId == ErrorIds.ResticFailed && e.Message.Contains("repository contains errors", StringComparison.Ordinal))
         {
             return new TestCheck { Name = "Repository", Outcome = CheckOutcome.Failed, Message = $"restic check found errors{scope}: {e.Message}", ErrorId = ErrorIds.RepositoryCheckFailed };
+        }
+        catch (IncusBackupException e) when (e.ErrorId is ErrorIds.RepositoryLocked or ErrorIds.ResticFailed)
+        {
+            // Locked by a backup, or unable to lock at all (a read-only copy of the repository): not damage.
+            return new TestCheck { Name = "Repository", Outcome = CheckOutcome.Skipped, Message = $"restic check could not run: {e.Message}" };
         }
     }
 

@@ -43,16 +43,16 @@ internal sealed class ResticStagedBackup(ResticRepository repository, ResourceKe
         var taken = await TakenAsync(ct).ConfigureAwait(false);
         while (taken.Contains(repository.LocationOf(resource, version.ToString()))) version = version.Next();
         manifest.Version = version.ToString();
-        return await SealAsync(BackupSeal.Create(manifest), files, ct).ConfigureAwait(false);
+        return await SealAsync(BackupSeal.Create(manifest), files, protect: false, ct).ConfigureAwait(false);
     }
 
     /// <summary>The seal's own bytes, at the seal's version; a version taken is a conflict, not the next sequence.</summary>
-    public async Task<BackupRecord> PublishCopyAsync(BackupSeal seal, CancellationToken ct)
+    public async Task<BackupRecord> PublishCopyAsync(BackupSeal seal, bool protect, CancellationToken ct)
     {
         var files = DataFiles(seal.Manifest);
         var location = repository.LocationOf(resource, seal.Manifest.Version);
         if ((await TakenAsync(ct).ConfigureAwait(false)).Contains(location)) throw VersionTaken.Error(repository.Target, seal.Manifest, location);
-        return await SealAsync(seal, files, ct).ConfigureAwait(false);
+        return await SealAsync(seal, files, protect, ct).ConfigureAwait(false);
     }
 
     /// <summary>Each file of the manifest with the snapshot that holds it.</summary>
@@ -63,7 +63,7 @@ internal sealed class ResticStagedBackup(ResticRepository repository, ResourceKe
         (await repository.SnapshotsAsync(ct).ConfigureAwait(false)).Where(s => s.IsSeal).Select(s => s.Location).OfType<string>().ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Stores manifest.json and checksums.txt as the seal snapshot, tagged with the archive snapshots: the backup is visible from here on.</summary>
-    private async Task<BackupRecord> SealAsync(BackupSeal seal, List<(string Name, string Snapshot)> files, CancellationToken ct)
+    private async Task<BackupRecord> SealAsync(BackupSeal seal, List<(string Name, string Snapshot)> files, bool protect, CancellationToken ct)
     {
         var manifest = seal.Manifest;
         var location = repository.LocationOf(resource, manifest.Version);
@@ -75,7 +75,7 @@ internal sealed class ResticStagedBackup(ResticRepository repository, ResourceKe
             PrivateFiles.Write(Path.Combine(folder, BackupSeal.ChecksumsFile), seal.ChecksumsBytes);
             // Run in the folder and back up ".": restic then stores the two files at the snapshot's root.
             await ResticProcess.RunAsync(
-                repository.Command(ResticCommand.BackupDirectory(ResticTags.ForSeal(resource, _backupId, manifest.Version, location, files)), folder),
+                repository.Command(ResticCommand.BackupDirectory([.. ResticTags.ForSeal(resource, _backupId, manifest.Version, location, files), .. protect ? [ResticTags.Protected] : Array.Empty<string>()]), folder),
                 repository.Location, $"seal the backup of {resource}", ct).ConfigureAwait(false);
         }
         finally
@@ -83,7 +83,7 @@ internal sealed class ResticStagedBackup(ResticRepository repository, ResourceKe
             System.IO.Directory.Delete(folder, recursive: true);
         }
         _published = true;
-        return repository.ToRecord(manifest, location, isProtected: false);
+        return repository.ToRecord(manifest, location, isProtected: protect);
     }
 
     public void Dispose()

@@ -14,10 +14,22 @@ public class ResticErrorsTests
     [InlineData(1, "Fatal: something else", ErrorIds.ResticFailed)]
     [InlineData(1, "Fatal: unable to open config file: Stat: client.Do: Head \"http://127.0.0.1:1/incus/config\": dial tcp 127.0.0.1:1: connect: connection refused\nIs there a repository at the following location?\nrest:http://127.0.0.1:1/incus", ErrorIds.ResticRepositoryUnreachable)]
     [InlineData(1, "Fatal: unable to open config file: dial tcp: lookup backup.invalid: no such host", ErrorIds.ResticRepositoryUnreachable)]
+    [InlineData(1, "ssh: connect to host vault port 22: Connection refused\nsubprocess ssh: Fatal: unable to open repository", ErrorIds.ResticRepositoryUnreachable)]
+    [InlineData(1, "ssh: Could not resolve hostname vault: Name or service not known", ErrorIds.ResticRepositoryUnreachable)]
+    [InlineData(1, "Fatal: unable to save snapshot: dial tcp 10.0.0.9:8000: connect: connection timed out", ErrorIds.ResticRepositoryUnreachable)]
     public void Stderr_MapsToErrorIds(int exitCode, string stderr, string errorId)
     {
         var e = ResticErrors.From("/r", "list snapshots", exitCode, stderr);
         Assert.Equal(errorId, e.ErrorId);
+    }
+
+    [Fact]
+    public void AnUnreachableRepository_IsReportedByTheLineThatSaysWhy_NotTheLocationResticRepeats()
+    {
+        var e = ResticErrors.From("rest:http://h/x", "open the repository", 1,
+            "Fatal: unable to open config file: Stat: client.Do: Head \"http://h/x/config\": dial tcp 127.0.0.1:9: connect: connection refused\nIs there a repository at the following location?\nrest:http://h/x\n");
+
+        Assert.EndsWith("dial tcp 127.0.0.1:9: connect: connection refused", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
