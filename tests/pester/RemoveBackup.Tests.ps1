@@ -31,6 +31,23 @@ Describe 'Remove-IncusBackup' {
         @(Get-IncusBackup -Target $script:T).Count | Should -Be 6
     }
 
+    It 'leaves a dead run''s leftover alone under -WhatIf, and removes it (saying so) when it runs' -Skip:$script:NoIncus {
+        # As a killed backup run leaves its staging folder: named after a process that no longer exists.
+        $leftover = Join-Path $script:T '.incomplete/999999999-pt-leftover'
+        New-Item -ItemType Directory -Path $leftover | Out-Null
+        Remove-IncusBackup -Project $script:P -KeepLast 2 -Target $script:T -WhatIf -WarningVariable warned -WarningAction SilentlyContinue | Out-Null
+        Test-Path -LiteralPath $leftover | Should -BeTrue -Because '-WhatIf changes nothing in the repository'
+        @($warned).Count | Should -Be 0
+
+        # A piped newest backup is refused (NewestBackupKept) and stays, but the repository was opened to remove.
+        Get-IncusBackup -Name c2 -Project $script:P -Target $script:T -Latest |
+            Remove-IncusBackup -WarningVariable cleaned -WarningAction SilentlyContinue -ErrorVariable refused -ErrorAction SilentlyContinue
+        $refused[0].FullyQualifiedErrorId | Should -BeLike 'NewestBackupKept*'
+        @(Get-IncusBackup -Target $script:T).Count | Should -Be 6
+        Test-Path -LiteralPath $leftover | Should -BeFalse
+        "$cleaned" | Should -Be "dir:$($script:T): removed 1 unfinished backup(s) of runs that ended early from .incomplete/."
+    }
+
     It 'applies the rule to the backups of the server -ServerName names only' -Skip:$script:NoIncus {
         $name = (& incus query /1.0 | ConvertFrom-Json).environment.server_name
         function Get-Decision([string] $Server) {

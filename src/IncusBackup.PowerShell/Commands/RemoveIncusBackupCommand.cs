@@ -129,7 +129,9 @@ public sealed class RemoveIncusBackupCommand : RepositoryCmdlet
         if (ParameterSetName == PolicySet)
         {
             ReadPolicy();
-            var repository = OpenRepositoryForWrite(ResolveTarget());
+            // -WhatIf only lists: the repository is opened to read, so nothing in it is created or cleaned.
+            var target = ResolveTarget();
+            var repository = IsWhatIf() ? OpenRepositoryForRead(target) : OpenRepositoryForWrite(target);
             using var hold = HoldAlone(repository);
             var query = new BackupQuery { Kind = Kind, Names = Name, Project = Project, Pool = Pool, ServerName = ServerName };
             var decisions = RetentionPlanner.Apply(query.Apply(ListBackups(repository, Kind)), _policy, TimeZoneInfo.Local, DateTimeOffset.Now);
@@ -143,7 +145,9 @@ public sealed class RemoveIncusBackupCommand : RepositoryCmdlet
             IBackupRepository repository;
             try
             {
-                repository = RepositoryFactory.OpenForWrite(group.First(), ToolVersion, RepositoryPassword);
+                repository = IsWhatIf()
+                    ? RepositoryFactory.OpenForRead(group.First(), RepositoryPassword)
+                    : ReportLeftovers(RepositoryFactory.OpenForWrite(group.First(), ToolVersion, RepositoryPassword));
             }
             catch (IncusBackupException e)
             {

@@ -22,6 +22,9 @@ public abstract class ProtectionCmdlet : IncusCmdlet
     /// <summary>True to protect, false to lift the mark.</summary>
     protected abstract bool Protect { get; }
 
+    // Each repository is opened (and cleaned of dead runs' leftovers) once, however many of its records come.
+    private readonly Dictionary<string, IBackupRepository> _repositories = new(StringComparer.Ordinal);
+
     protected override void ProcessRecord()
     {
         foreach (var record in InputObject)
@@ -29,7 +32,12 @@ public abstract class ProtectionCmdlet : IncusCmdlet
             if (!ShouldProcess(record.ToString(), Protect ? "Protect backup" : "Unprotect backup")) continue;
             try
             {
-                var repository = RepositoryFactory.OpenForWrite(record, ToolVersion, RepositoryCredential?.GetNetworkCredential().Password);
+                if (!_repositories.TryGetValue(record.Repository, out var repository))
+                {
+                    repository = RepositoryFactory.OpenForWrite(record, ToolVersion, RepositoryCredential?.GetNetworkCredential().Password);
+                    foreach (var line in repository.LeftoversCleaned) WriteWarning($"{repository.Target}: {line}.");
+                    _repositories[record.Repository] = repository;
+                }
                 var updated = Await(ct => repository.SetProtectedAsync(record, Protect, ct));
                 WriteVerbose($"{updated} is {(updated.Protected ? "protected" : "no longer protected")}.");
                 if (PassThru) WriteObject(updated);

@@ -45,7 +45,7 @@ public abstract class RepositoryCmdlet : IncusCmdlet
     protected IBackupRepository OpenRepositoryForWrite(RepositoryTarget target) => ReportLeftovers(Terminating(() => RepositoryFactory.OpenForWrite(target, ToolVersion)));
 
     /// <summary>A run that ended early (killed, a server gone) is worth knowing of: what opening cleaned after it is a warning.</summary>
-    private IBackupRepository ReportLeftovers(IBackupRepository repository)
+    protected IBackupRepository ReportLeftovers(IBackupRepository repository)
     {
         foreach (var line in repository.LeftoversCleaned) WriteWarning($"{repository.Target}: {line}.");
         return repository;
