@@ -49,8 +49,13 @@ Describe 'A backup run killed during the freeze' {
         $run = Start-BackupRun gzip
         try {
             $deadline = [DateTime]::UtcNow.AddSeconds(90)
-            while ((Invoke-Incus list big --project $script:P -c s -f csv) -ne 'FROZEN') {
-                if ($run.Process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw 'The backup run never froze the instance.' }
+            # The instance's own status (GET /1.0/instances/big), not incus list: a list also reads the state of the
+            # processes, and a list that starts just before the freeze can wait for the thaw and report it RUNNING.
+            while ((Invoke-Incus query "/1.0/instances/big?project=$($script:P)" | ConvertFrom-Json).status -ne 'Frozen') {
+                if ($run.Process.HasExited -or [DateTime]::UtcNow -gt $deadline) {
+                    $ended = if ($run.Process.HasExited) { " It ended (exit code $($run.Process.ExitCode)): $($run.Stdout.Result) $($run.Stderr.Result)" } else { '' }
+                    throw "The backup run never froze the instance.$ended"
+                }
                 Start-Sleep -Milliseconds 100
             }
         }

@@ -26,5 +26,13 @@ $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
 if ($FullNameFilter) { $configuration.Filter.FullName = $FullNameFilter }
 $result = Invoke-Pester -Configuration $configuration
+# CI shows only the end of the output: name what failed there, with the first line of why.
+foreach ($failed in $result.Failed) {
+    $why = ($failed.ErrorRecord | Select-Object -First 1 | ForEach-Object { "$_" }) -split "`n" | Select-Object -First 1
+    "FAILED: $($failed.ExpandedPath): $why"
+}
+foreach ($failed in @($result.FailedBlocks) + @($result.FailedContainers)) {
+    if ($failed) { "FAILED (setup): $($failed.ExpandedPath ?? $failed.Item): $($failed.ErrorRecord | Select-Object -First 1)" }
+}
 "Pester: $($result.PassedCount) passed, $($result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount) failed, $($result.SkippedCount) skipped"
 exit ([int]($result.Result -ne 'Passed'))
