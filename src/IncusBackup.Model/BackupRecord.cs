@@ -51,6 +51,12 @@ public sealed class BackupRecord
 
     /// <summary>The name of the Incus server the backup came from (its host name when standalone), from the manifest.</summary>
     public string? ServerName { get; init; }
+
+    /// <summary>
+    /// The cluster member the instance or volume lived on (its location), from the manifest; null when the server
+    /// was standalone. A restore aims at it again when the cluster still has that member (-TargetMember overrides).
+    /// </summary>
+    public string? Member { get; init; }
     public required string Sha256 { get; init; }
 
     /// <summary>The archive's file name within the backup (export.tar.zst, volume.tar.gz...).</summary>

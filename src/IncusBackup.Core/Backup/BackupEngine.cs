@@ -43,11 +43,14 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
     public async Task<BackupRecord> BackupAsync(IBackupSource source, BackupOptions options, IReporter reporter, CancellationToken ct)
     {
         var display = source.Resource.ToString();
-        var backups = source.ServerBackups(server);
-        var exporter = new ServerExport(server, reporter) { RetryDelay = DownloadRetryDelay };
+        // On a cluster every request about the source is aimed at its member: a volume on a local pool exists
+        // per member, and a temporary copy must land beside its original.
+        var itemServer = source.Member is { } member ? server.UseTarget(member) : server;
+        var backups = source.ServerBackups(itemServer);
+        var exporter = new ServerExport(itemServer, reporter) { RetryDelay = DownloadRetryDelay };
         // The set-up requests do not depend on each other: one round trip's wait instead of four.
-        var listing = options.WithoutSnapshots ? Task.FromResult(new List<string>()) : source.ListSnapshotsAsync(server, ct);
-        var asking = server.GetServerAsync(ct);
+        var listing = options.WithoutSnapshots ? Task.FromResult(new List<string>()) : source.ListSnapshotsAsync(itemServer, ct);
+        var asking = itemServer.GetServerAsync(ct);
         var cleaning = exporter.CleanupLeftoversAsync(display, backups, ct);
         var thawing = Journal is null ? Task.CompletedTask : Journal.ThawLeftoversOnceAsync(server, reporter, ct);
         await Task.WhenAll(listing, asking, cleaning, thawing).ConfigureAwait(false);
@@ -64,10 +67,10 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
             string method, consistency, sha256;
             try
             {
-                var writers = await source.WritersAsync(server, ct).ConfigureAwait(false);
-                var choice = await ConsistencyChoice.ChooseAsync(server, source, options, writers, compression, ct).ConfigureAwait(false);
+                var writers = await source.WritersAsync(itemServer, ct).ConfigureAwait(false);
+                var choice = await ConsistencyChoice.ChooseAsync(itemServer, source, options, writers, compression, ct).ConfigureAwait(false);
                 reporter.Verbose($"Consistency of {display}: {choice.Mode} ({choice.Reason}).");
-                (method, consistency) = await ExportAsync(source, choice.Mode, options, request, writers, exporter, writer, info, reporter, ct).ConfigureAwait(false);
+                (method, consistency) = await ExportAsync(itemServer, source, choice.Mode, options, request, writers, exporter, writer, info, reporter, ct).ConfigureAwait(false);
                 sha256 = await writer.CompleteAsync(ct).ConfigureAwait(false);
             }
             catch (IncusApiException e) when (IsUnsupportedCompression(e))
@@ -76,8 +79,8 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
                 if (options.Compression is not null || !FallBackToNextCompression(compression, reporter, e))
                 {
                     throw new IncusBackupException(ErrorIds.CompressionUnsupported, ErrorKind.InvalidArgument,
-                        $"The server cannot compress with '{compression}': {e.Message}", compression,
-                        "Pick another -Compression the server has a binary for (gzip always works), or install it on the server.", e);
+                        $"The itemServer cannot compress with '{compression}': {e.Message}", compression,
+                        "Pick another -Compression the itemServer has a binary for (gzip always works), or install it on the itemServer.", e);
                 }
                 continue;
             }
@@ -92,13 +95,13 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
                 throw;
             }
 
-            // The file is named after what its bytes are, not after what was asked of the server.
+            // The file is named after what its bytes are, not after what was asked of the itemServer.
             var detectedKind = ArchiveCompression.Detect(writer.Head);
             var size = writer.Length;
             await writer.DisposeAsync().ConfigureAwait(false);
             var fileName = ArchiveCompression.ArchiveFileName(source.ArchiveBaseName, detectedKind);
             staged.RenameFile(PartialArchiveName, fileName);
-            snapshots = await SnapshotsInArchiveAsync(source, staged, fileName, snapshots, options, reporter, ct).ConfigureAwait(false);
+            snapshots = await SnapshotsInArchiveAsync(itemServer, source, staged, fileName, snapshots, options, reporter, ct).ConfigureAwait(false);
             var manifest = new BackupManifest
             {
                 Kind = source.Resource.Kind.ToString().ToLowerInvariant(),
@@ -109,7 +112,7 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
                 CompletedAt = DateTimeOffset.UtcNow,
                 ToolVersion = toolVersion,
                 RunId = options.RunId,
-                Server = ManifestServer.Of(info, server),
+                Server = ManifestServer.Of(info, server, source.Member),
                 Options = new ManifestOptions
                 {
                     Consistency = consistency,
@@ -131,7 +134,7 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
     }
 
     /// <summary>Exports in the chosen mode; a copy that Auto could not make falls back to Freeze. Returns the method and the record's Consistency.</summary>
-    private async Task<(string Method, string Consistency)> ExportAsync(IBackupSource source, ConsistencyMode mode, BackupOptions options,
+    private async Task<(string Method, string Consistency)> ExportAsync(IIncusServer itemServer, IBackupSource source, ConsistencyMode mode, BackupOptions options,
         ServerBackupRequest request, IReadOnlyList<IncusInstance> writers, ServerExport exporter, HashingStream writer, ServerInfo info,
         IReporter reporter, CancellationToken ct)
     {
@@ -140,8 +143,8 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
         {
             try
             {
-                var method = await new SnapshotExport(server, exporter, reporter)
-                    .ExportAsync(display, SourceCopiers.For(server, source)!, request, options.ServerBackupLifetime, writer, ct).ConfigureAwait(false);
+                var method = await new SnapshotExport(itemServer, exporter, reporter)
+                    .ExportAsync(display, SourceCopiers.For(itemServer, source)!, request, options.ServerBackupLifetime, writer, ct).ConfigureAwait(false);
                 return (method, "Snapshot");
             }
             catch (SnapshotCopyFailedException e) when (options.Consistency == ConsistencyMode.Auto)
@@ -150,18 +153,18 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
             }
         }
         var hold = mode == ConsistencyMode.None
-            ? ConsistencyHold.None(server, reporter)
-            : await ConsistencyHold.FreezeAsync(server, writers, reporter, Journal, info.Environment.ServerName ?? "", ct, options.FreezeTimeout).ConfigureAwait(false);
+            ? ConsistencyHold.None(itemServer, reporter)
+            : await ConsistencyHold.FreezeAsync(itemServer, writers, reporter, Journal, info.Environment.ServerName ?? "", ct, options.FreezeTimeout).ConfigureAwait(false);
         var consistency = mode == ConsistencyMode.None ? "None" : hold.Consistency;
         try
         {
-            return (await exporter.ExportAsync(display, source.ServerBackups(server), request, options.ServerBackupLifetime, writer, hold, ct, hold.Expired)
+            return (await exporter.ExportAsync(display, source.ServerBackups(itemServer), request, options.ServerBackupLifetime, writer, hold, ct, hold.Expired)
                 .ConfigureAwait(false), consistency);
         }
         catch (OperationCanceledException e) when (hold.Expired.IsCancellationRequested && !ct.IsCancellationRequested)
         {
             throw new IncusBackupException(ErrorIds.FreezeTimeout, ErrorKind.OperationStopped,
-                $"The server was still reading {display} after {hold.Limit!.Value.TotalSeconds:0} s with {string.Join(", ", writers.Where(w => w.IsActive).Select(w => $"{w.Project}/{w.Name}"))} frozen; "
+                $"The itemServer was still reading {display} after {hold.Limit!.Value.TotalSeconds:0} s with {string.Join(", ", writers.Where(w => w.IsActive).Select(w => $"{w.Project}/{w.Name}"))} frozen; "
                 + "it was thawed and the backup stopped. Nothing was written.", display,
                 "Raise -FreezeTimeout (0: no limit), back it up from a copy with -Consistency Snapshot on a copy-on-write pool, or pick a faster -Compression (zstd, none).", e);
         }
@@ -171,11 +174,11 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
     /// The snapshots the archive holds: those listed before the export, unless one was taken or deleted meanwhile;
     /// then the archive's own index.yaml says which (the manifest must agree with it, or a restore refuses it).
     /// </summary>
-    private async Task<List<string>> SnapshotsInArchiveAsync(IBackupSource source, IStagedBackup staged, string fileName,
+    private async Task<List<string>> SnapshotsInArchiveAsync(IIncusServer itemServer, IBackupSource source, IStagedBackup staged, string fileName,
         List<string> before, BackupOptions options, IReporter reporter, CancellationToken ct)
     {
         if (options.WithoutSnapshots) return before;
-        var after = await source.ListSnapshotsAsync(server, ct).ConfigureAwait(false);
+        var after = await source.ListSnapshotsAsync(itemServer, ct).ConfigureAwait(false);
         if (after.SequenceEqual(before, StringComparer.Ordinal)) return before;
         await using var archive = staged.OpenFile(fileName);
         var inArchive = (await BackupIndex.ReadIndexAsync(archive, ct).ConfigureAwait(false)).Snapshots;

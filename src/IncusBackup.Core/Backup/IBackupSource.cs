@@ -13,6 +13,9 @@ public interface IBackupSource
     /// <summary>Where its backups go in the repository.</summary>
     ResourceKey Resource { get; }
 
+    /// <summary>The cluster member it lives on (its location), or null on a standalone server or a remote pool.</summary>
+    string? Member { get; }
+
     /// <summary>The pool the manifest records (an instance's root pool, a volume's pool).</summary>
     string? RecordedPool { get; }
 

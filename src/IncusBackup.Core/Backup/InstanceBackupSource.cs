@@ -10,6 +10,7 @@ public sealed record InstanceBackupSource(IncusInstance Instance) : IBackupSourc
     public string Project => Instance.Project;
     public string Name => Instance.Name;
     public ResourceKey Resource => new(BackupKind.Instance, Project, null, Name);
+    public string? Member => ClusterLocation.MemberOf(Instance.Location);
     public string? RecordedPool => Instance.RootPool;
     public string ArchiveBaseName => "export";
     public string? SubType => Instance.Type;

@@ -10,6 +10,7 @@ public sealed record VolumeBackupSource(string Pool, StorageVolume Volume) : IBa
     public string Project => Volume.Project ?? "default";
     public string Name => Volume.Name;
     public ResourceKey Resource => new(BackupKind.Volume, Project, Pool, Name);
+    public string? Member => ClusterLocation.MemberOf(Volume.Location);
     public string? RecordedPool => Pool;
     public string ArchiveBaseName => "volume";
     public string? SubType => Volume.ContentType;

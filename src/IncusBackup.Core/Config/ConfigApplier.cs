@@ -24,7 +24,7 @@ public sealed class ConfigApplier(IIncusServer server)
             // Incus makes with a project just created, is updated; creating it would fail with "already exists".
             var (current, etag) = await server.Config.GetAsync(desired.Kind, desired.Project, desired.Name, ct).ConfigureAwait(false);
             if (comparison.Change.Action == ConfigAction.Create && current is null)
-                await server.Config.CreateAsync(desired.Kind, desired.Project, CreateBody(desired), ct).ConfigureAwait(false);
+                await CreateAsync(desired, ct).ConfigureAwait(false);
             else
                 await server.Config.UpdateAsync(desired.Kind, desired.Project, desired.Name, UpdateBody(desired, current), etag, ct).ConfigureAwait(false);
             return null;
@@ -34,6 +34,38 @@ public sealed class ConfigApplier(IIncusServer server)
             failed.Add(Label(desired));
             return e.Message;
         }
+    }
+
+    /// <summary>
+    /// Creates a resource. On a cluster, a pool or network backed up from one is first defined on each member with
+    /// that member's keys, then created for the whole cluster; on a standalone server the keys of the member of the
+    /// same name, if the backup has one, join the config.
+    /// </summary>
+    private async Task CreateAsync(ConfigResource desired, CancellationToken ct)
+    {
+        var perMember = MemberConfig.Of(desired);
+        var body = CreateBody(desired);
+        if (perMember.Count > 0)
+        {
+            var info = await server.GetServerAsync(ct).ConfigureAwait(false);
+            if (info.Environment.ServerClustered)
+            {
+                foreach (var (member, keys) in perMember)
+                {
+                    var pending = new JsonObject { ["name"] = desired.Name, ["config"] = keys.DeepClone() };
+                    foreach (var field in new[] { "driver", "type" })
+                        if (desired.Body[field] is { } value) pending[field] = value.DeepClone();
+                    await server.UseTarget(member).Config.CreateAsync(desired.Kind, desired.Project, pending, ct).ConfigureAwait(false);
+                }
+            }
+            else if (perMember.FirstOrDefault(m => m.Member == info.Environment.ServerName) is { Keys: { } own })
+            {
+                var config = body["config"] as JsonObject ?? [];
+                foreach (var (key, value) in own) config[key] = value?.DeepClone();
+                body["config"] = config;
+            }
+        }
+        await server.Config.CreateAsync(desired.Kind, desired.Project, body, ct).ConfigureAwait(false);
     }
 
     /// <summary>The project, pool or network a resource needs, when restoring it failed.</summary>
@@ -71,6 +103,7 @@ public sealed class ConfigApplier(IIncusServer server)
     {
         var body = (JsonObject)desired.Body.DeepClone();
         body.Remove("project");
+        body.Remove(MemberConfig.Field);
         return body;
     }
 

@@ -58,7 +58,9 @@ public static class ConfigDiff
         var flat = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (field, value) in body)
         {
-            if (field is "name" or "project" || value is null) continue;
+            // Member keys are given to a pool or network when a restore creates it, never changed on an existing one
+            // (a pool's source or size is not a config restore's to change): they are no difference to show.
+            if (field is "name" or "project" or MemberConfig.Field || value is null) continue;
             switch (value)
             {
                 case JsonObject map when field == "devices":

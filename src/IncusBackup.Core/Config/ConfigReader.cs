@@ -70,6 +70,8 @@ public static class ConfigReader
             }
             resources.Add(new ConfigResource(ConfigKind.Server, null, "server", new JsonObject { ["config"] = config }));
         }
+        if ((await server.GetServerAsync(ct).ConfigureAwait(false)).Environment.ServerClustered)
+            resources = await MemberConfig.AddAsync(server, resources, ct).ConfigureAwait(false);
         return new ConfigSnapshot(resources);
     }
 

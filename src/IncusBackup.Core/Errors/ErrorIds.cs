@@ -19,6 +19,12 @@ public static class ErrorIds
     /// <summary>-Server (or a remote's addr) is not https://host[:port] or unix://…, or -ServerCertificateThumbprint is not a SHA-256 fingerprint.</summary>
     public const string ServerAddressInvalid = "ServerAddressInvalid";
 
+    /// <summary>-TargetMember was given, but the server is not clustered.</summary>
+    public const string ServerNotClustered = "ServerNotClustered";
+
+    /// <summary>-TargetMember names no member of the cluster.</summary>
+    public const string ClusterMemberNotFound = "ClusterMemberNotFound";
+
     /// <summary>The incus CLI's config.yml cannot be read.</summary>
     public const string RemoteConfigInvalid = "RemoteConfigInvalid";
 

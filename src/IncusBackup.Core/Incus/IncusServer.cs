@@ -26,6 +26,16 @@ public interface IIncusServer : IDisposable
     IImagesApi Images { get; }
     IOperationsApi Operations { get; }
     IConfigApi Config { get; }
+
+    /// <summary>Cluster membership; ask it only of a server whose GET /1.0 says server_clustered.</summary>
+    IClusterApi Cluster { get; }
+
+    /// <summary>
+    /// This server with every request aimed at one cluster member (?target=), as the Go client's UseTarget: a
+    /// volume on a local pool exists per member, and an import lands where it is aimed. Operations are not aimed
+    /// (the cluster finds an operation's member itself). The view shares the connection; disposing it is a no-op.
+    /// </summary>
+    IIncusServer UseTarget(string member);
 }
 
 public static class IncusServerExtensions
@@ -39,8 +49,9 @@ internal sealed class IncusServer : IIncusServer
     private readonly IncusTransport _transport;
     private ServerInfo? _server;
 
-    public IncusServer(IncusTransport transport)
+    public IncusServer(IncusTransport transport, ServerInfo? server = null)
     {
+        _server = server;
         _transport = transport;
         Instances = new InstancesApi(transport);
         StorageVolumes = new StorageVolumesApi(transport);
@@ -51,6 +62,7 @@ internal sealed class IncusServer : IIncusServer
         Images = new ImagesApi(transport);
         Operations = new OperationsApi(transport);
         Config = new ConfigApi(transport);
+        Cluster = new ClusterApi(transport);
     }
 
     public string Endpoint => _transport.Endpoint;
@@ -65,6 +77,9 @@ internal sealed class IncusServer : IIncusServer
     public IImagesApi Images { get; }
     public IOperationsApi Operations { get; }
     public IConfigApi Config { get; }
+    public IClusterApi Cluster { get; }
+
+    public IIncusServer UseTarget(string member) => new IncusServer(_transport.WithTarget(member), _server);
 
     public async Task<ServerInfo> GetServerAsync(CancellationToken ct)
     {

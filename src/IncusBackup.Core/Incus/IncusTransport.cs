@@ -20,7 +20,14 @@ internal sealed class IncusTransport(HttpMessageHandler handler, Uri baseAddress
     /// <summary>How long the server gets to answer a request we may not cancel once sent.</summary>
     private static readonly TimeSpan UncancellableAnswerLimit = TimeSpan.FromSeconds(60);
 
-    private readonly HttpClient _http = new(handler) { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
+    // The handler holds the connection pool; views aimed at a cluster member (WithTarget) share it.
+    private readonly HttpClient _http = new(handler, disposeHandler: false) { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
+
+    /// <summary>False for a view made by <see cref="WithTarget"/>: the handler is its parent's to dispose.</summary>
+    private bool _ownsHandler = true;
+
+    /// <summary>The cluster member every request but operations is aimed at (?target=), or null.</summary>
+    public string? Target { get; private init; }
 
     /// <summary>Where this transport talks to, for messages ("unix:///var/lib/incus/unix.socket").</summary>
     public string Endpoint { get; } = endpoint;
@@ -56,7 +63,30 @@ internal sealed class IncusTransport(HttpMessageHandler handler, Uri baseAddress
     private ResiliencePipeline<HttpResponseMessage> StreamingRetries => _streamingRetries ??=
         Retry.Build<HttpResponseMessage>(r => (int)r.StatusCode, r => $"HTTP {(int)r.StatusCode} {r.ReasonPhrase}", IsTransient, Trace);
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        if (_ownsHandler) handler.Dispose();
+    }
+
+    /// <summary>A view of this transport whose requests are aimed at one cluster member, over the same connections.</summary>
+    public IncusTransport WithTarget(string member) => new(handler, baseAddress, Endpoint)
+    {
+        Trace = Trace, SocketPath = SocketPath, ServerTrust = ServerTrust, RemoteName = RemoteName, ClientCertificate = ClientCertificate,
+        WaitPollSeconds = WaitPollSeconds, Retry = Retry, Target = member, _ownsHandler = false,
+    };
+
+    /// <summary>
+    /// The path with ?target= when this transport is aimed at a member. Not /1.0 itself (the cluster's own view)
+    /// and not operations, which the cluster forwards to the member that runs them.
+    /// </summary>
+    internal string Targeted(string path)
+    {
+        if (Target is null || path == "/1.0" || path.StartsWith("/1.0/operations", StringComparison.Ordinal)
+            || path.Contains("?target=", StringComparison.Ordinal) || path.Contains("&target=", StringComparison.Ordinal))
+            return path;
+        return path + (path.Contains('?') ? '&' : '?') + "target=" + IncusPath.Esc(Target);
+    }
 
     /// <summary>GET a sync response and deserialize its metadata.</summary>
     public async Task<T> GetAsync<T>(string path, JsonTypeInfo<T> type, CancellationToken ct)
@@ -164,6 +194,8 @@ internal sealed class IncusTransport(HttpMessageHandler handler, Uri baseAddress
     /// </summary>
     public async Task<HttpResponseMessage> SendStreamingAsync(HttpRequestMessage request, CancellationToken ct)
     {
+        if (Target is not null && request.RequestUri is { IsAbsoluteUri: false } relative)
+            request.RequestUri = new Uri(Targeted(relative.OriginalString), UriKind.Relative);
         var display = $"{request.Method} {request.RequestUri}";
         var response = await TranslatingConnectionErrors(() => RetryPolicy.MayRepeat(request.Method) && request.Content is null
             ? RetryPolicy.ExecuteAsync(StreamingRetries, display, StreamingAttempts(request, display), ct)
@@ -238,7 +270,7 @@ internal sealed class IncusTransport(HttpMessageHandler handler, Uri baseAddress
     private async Task<JsonAnswer> SendJsonOnceAsync(HttpMethod method, string path, HttpContent? content, string? ifMatch,
         Action<HttpResponseMessage>? onResponse, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(method, path) { Content = content };
+        using var request = new HttpRequestMessage(method, Targeted(path)) { Content = content };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         if (ifMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
         var started = DateTime.UtcNow;

@@ -33,8 +33,9 @@ public sealed class BackupManifest
 public sealed class ManifestServer
 {
     /// <summary>The server a backup comes from, as GET /1.0 describes it, and how this client reached it.</summary>
-    public static ManifestServer Of(Incus.ServerInfo info, Incus.IIncusServer server) => new()
+    public static ManifestServer Of(Incus.ServerInfo info, Incus.IIncusServer server, string? member = null) => new()
     {
+        Member = member,
         Version = info.Environment.ServerVersion,
         Name = info.Environment.ServerName,
         Clustered = info.Environment.ServerClustered,
@@ -55,6 +56,9 @@ public sealed class ManifestServer
     /// <summary>The SHA-256 fingerprint of the server's certificate.</summary>
     public string? CertificateFingerprint { get; set; }
     public bool Clustered { get; set; }
+
+    /// <summary>The cluster member the instance or volume lived on (its location); null when standalone.</summary>
+    public string? Member { get; set; }
 }
 
 public sealed class ManifestOptions

@@ -62,7 +62,7 @@ public sealed record BackupQuery
             || prefixes.Any(p => r.Name.StartsWith(p, StringComparison.OrdinalIgnoreCase)));
         if (!Latest) return filtered;
         return filtered
-            .GroupBy(r => (r.Kind, r.Project, r.Pool, r.Name, r.ServerName))
+            .GroupBy(ResourceIdentity.Of)
             .Select(g => g.OrderBy(r => BackupVersion.Parse(r.Version)).Last());
     }
 }

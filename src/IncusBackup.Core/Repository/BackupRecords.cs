@@ -31,6 +31,7 @@ internal static class BackupRecords
             Type = manifest.InstanceType,
             ServerVersion = manifest.Server.Version,
             ServerName = manifest.Server.Name,
+            Member = manifest.Server.Member,
             ArchiveName = archive.Name,
             Protected = isProtected,
             Location = location,

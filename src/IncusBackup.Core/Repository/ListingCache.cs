@@ -20,7 +20,7 @@ namespace IncusBackup.Repository;
 internal sealed class ListingCache
 {
     // The module version is part of the header: an upgrade that changes records rebuilds the cache.
-    private static readonly string Format = "incus-backup listing cache 1 " + typeof(ListingCache).Assembly.GetName().Version;
+    private static readonly string Format = "incus-backup listing cache 2 " + typeof(ListingCache).Assembly.GetName().Version;
 
     private readonly string? _path;
     private readonly string _root;
@@ -160,6 +160,7 @@ internal sealed class ListingCache
         s.Write(r.Consistency);
         s.Write(r.ServerVersion);
         s.Write(r.ServerName);
+        s.Write(r.Member);
         w.Write(r.Sha256);
         s.Write(r.ArchiveName);
     }
@@ -184,6 +185,7 @@ internal sealed class ListingCache
         Consistency = s.Read(),
         ServerVersion = s.Read(),
         ServerName = s.Read(),
+        Member = s.Read(),
         Sha256 = r.ReadString(),
         ArchiveName = s.Read()!,
         Location = folder,

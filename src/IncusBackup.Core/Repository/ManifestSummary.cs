@@ -31,7 +31,7 @@ internal sealed class ManifestSummary
         Name = manifest.Name,
         CreatedAt = manifest.CreatedAt,
         RunId = manifest.RunId,
-        Server = new ServerSummary { Version = manifest.Server.Version, Name = manifest.Server.Name },
+        Server = new ServerSummary { Version = manifest.Server.Version, Name = manifest.Server.Name, Member = manifest.Server.Member },
         Options = manifest.Options,
         InstanceType = manifest.InstanceType,
         Snapshots = manifest.Snapshots,
@@ -49,6 +49,7 @@ internal sealed class ServerSummary
 {
     public string Version { get; set; } = "";
     public string? Name { get; set; }
+    public string? Member { get; set; }
 }
 
 /// <summary>Of the source object, only what a record shows: an image's aliases.</summary>

@@ -67,10 +67,15 @@ internal sealed record SwapAction(string Name, Func<CancellationToken, Task> Run
 
 internal static class RestoreStrategies
 {
-    public static IRestoreStrategy For(BackupKind kind, IIncusServer server) => kind switch
+    /// <param name="member">
+    /// The cluster member the target lands on, or null. A volume on a local pool exists per member, so every call
+    /// about it is aimed there; an instance is found wherever it runs, so only its import is aimed (an instance
+    /// POST with ?target= would move it).
+    /// </param>
+    public static IRestoreStrategy For(BackupKind kind, IIncusServer server, string? member = null) => kind switch
     {
-        BackupKind.Instance => new InstanceRestoreStrategy(server),
-        BackupKind.Volume => new VolumeRestoreStrategy(server),
+        BackupKind.Instance => new InstanceRestoreStrategy(server, member is null ? server : server.UseTarget(member)),
+        BackupKind.Volume => new VolumeRestoreStrategy(member is null ? server : server.UseTarget(member)),
         _ => throw new NotSupportedException($"{kind} backups cannot be restored yet."),
     };
 

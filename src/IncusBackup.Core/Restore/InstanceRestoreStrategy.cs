@@ -7,8 +7,11 @@ using static IncusBackup.Restore.RestoreStrategies;
 
 namespace IncusBackup.Restore;
 
-/// <summary>Restoring instances: POST /1.0/instances with X-Incus-name and X-Incus-pool, renames, and what an instance references.</summary>
-internal sealed class InstanceRestoreStrategy(IIncusServer server) : IRestoreStrategy
+/// <summary>
+/// Restoring instances: POST /1.0/instances with X-Incus-name and X-Incus-pool, renames, and what an instance
+/// references. <paramref name="importServer"/> is the server aimed at the cluster member the import lands on.
+/// </summary>
+internal sealed class InstanceRestoreStrategy(IIncusServer server, IIncusServer importServer) : IRestoreStrategy
 {
     public BackupKind Kind => BackupKind.Instance;
     public string Noun => "instance";
@@ -65,7 +68,7 @@ internal sealed class InstanceRestoreStrategy(IIncusServer server) : IRestoreStr
         await server.Instances.TryGetAsync(target.Project, target.Name, ct).ConfigureAwait(false) is not null;
 
     public Task<string> StartImportAsync(RestoreTarget target, BackupUpload upload, CancellationToken ct) =>
-        server.Instances.StartImportAsync(target.Project, upload with { Name = target.Name, Pool = target.Pool }, ct);
+        importServer.Instances.StartImportAsync(target.Project, upload with { Name = target.Name, Pool = target.Pool }, ct);
 
     public Task RenameAsync(RestoreTarget target, string newName, CancellationToken ct) =>
         server.Instances.RenameAsync(target.Project, target.Name, newName, ct);

@@ -74,6 +74,7 @@ public sealed class RestoreJournal(string directory)
             Kind = target.Kind.ToString(),
             Project = target.Project,
             Pool = target.Kind == BackupKind.Volume ? target.Pool : null,
+            Member = target.Member,
             Name = target.Name,
             TemporaryName = plan.TemporaryName!,
             RetiredName = plan.RetiredName!,
@@ -228,6 +229,9 @@ public sealed class RestoreJournalEntry
 
     /// <summary>The volume's pool; null for instances.</summary>
     public string? Pool { get; set; }
+
+    /// <summary>The cluster member the restore was aimed at; null when standalone or left to the cluster.</summary>
+    public string? Member { get; set; }
     public string Name { get; set; } = "";
     public string TemporaryName { get; set; } = "";
     public string RetiredName { get; set; } = "";

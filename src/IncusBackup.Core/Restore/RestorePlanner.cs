@@ -19,9 +19,10 @@ public sealed class RestorePlanner(IIncusServer server)
     public async Task<RestorePlan> PlanAsync(IBackupRepository repository, RestoreRequest request, BackupKind kind, CancellationToken ct)
     {
         var backup = request.Backup;
-        var strategy = RestoreStrategies.For(kind, server);
         var seal = await BackupVerifier.ReadSealAsync(repository, backup, ct).ConfigureAwait(false);
         var manifest = seal.Manifest;
+        var member = await ClusterPlacement.ChooseAsync(server, request.TargetMember, manifest.Server.Member, ct).ConfigureAwait(false);
+        var strategy = RestoreStrategies.For(kind, server, member);
         if (!string.Equals(manifest.Kind, kind.ToString(), StringComparison.OrdinalIgnoreCase))
         {
             throw new IncusBackupException(ErrorIds.BackupKindMismatch, ErrorKind.InvalidArgument,
@@ -48,7 +49,7 @@ public sealed class RestorePlanner(IIncusServer server)
         var name = request.NewName ?? manifest.Name;
         strategy.ValidateName(name);
         ResourceName.EnsureSafeSegment(name, strategy.Noun);
-        var target = new RestoreTarget(kind, Mapped(request.ProjectMap, manifest.Project), strategy.TargetPool(request, manifest, index), name);
+        var target = new RestoreTarget(kind, Mapped(request.ProjectMap, manifest.Project), strategy.TargetPool(request, manifest, index), name, member);
         var mapping = new RestoreMapping
         {
             Pools = request.PoolMap,
@@ -114,7 +115,7 @@ public sealed class RestorePlanner(IIncusServer server)
         var target = plan.Target;
         var steps = new List<RestoreStep>
         {
-            new($"Restore {strategy.Noun}", $"{target} from {Source(plan)}", async step =>
+            new($"Restore {strategy.Noun}", $"{target}{target.OnMember} from {Source(plan)}", async step =>
                 step.Mapped = await _uploader.UploadAsync(plan, strategy, target, step.Reporter, step.Cancellation).ConfigureAwait(false)),
         };
         if (strategy.CanStart && plan.Request.Start) steps.Add(StartStep(target.Project, target.Name, undo: false));
@@ -134,7 +135,7 @@ public sealed class RestorePlanner(IIncusServer server)
         var prefix = target.Kind == BackupKind.Volume ? $"{target.Project}/{target.Pool}" : target.Project;
         var steps = new List<RestoreStep>
         {
-            new($"Upload backup as temporary {strategy.Noun}", $"{prefix}/{temporary} from {Source(plan)}", step =>
+            new($"Upload backup as temporary {strategy.Noun}", $"{prefix}/{temporary}{target.OnMember} from {Source(plan)}", step =>
                 step.Log.RunAsync(RestoreSteps.Upload,
                     async () => step.Mapped = await _uploader.UploadAsync(plan, strategy, upload, step.Reporter, step.Cancellation,
                         operation => step.Journal?.Accepted(operation)).ConfigureAwait(false),

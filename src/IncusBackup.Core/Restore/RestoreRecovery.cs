@@ -12,10 +12,10 @@ namespace IncusBackup.Restore;
 /// </summary>
 internal sealed class RestoreRecovery(IIncusServer server, IReporter reporter, string path, RestoreJournalEntry entry)
 {
-    private readonly IRestoreStrategy _strategy = RestoreStrategies.For(Enum.Parse<BackupKind>(entry.Kind), server);
+    private readonly IRestoreStrategy _strategy = RestoreStrategies.For(Enum.Parse<BackupKind>(entry.Kind), server, entry.Member);
     private readonly List<string> _started = [];
 
-    private RestoreTarget Target => new(_strategy.Kind, entry.Project, entry.Pool, entry.Name);
+    private RestoreTarget Target => new(_strategy.Kind, entry.Project, entry.Pool, entry.Name, entry.Member);
     private string Display => RestoreJournal.Describe(entry);
     private string Prefix => entry.Pool is null ? entry.Project : $"{entry.Project}/{entry.Pool}";
     private string Run => $"a restore of {Display} from {entry.Backup} (pid {entry.Pid}, started {entry.StartedAt:u})";

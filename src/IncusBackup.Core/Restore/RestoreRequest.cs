@@ -28,4 +28,7 @@ public sealed record RestoreRequest
     /// project runs beside the original on the same networks. (A copy under a new name always gets new ones.)
     /// </summary>
     public bool NewMacAddresses { get; init; }
+
+    /// <summary>The cluster member to restore onto (?target=); null: where the backup came from, if the cluster still has it.</summary>
+    public string? TargetMember { get; init; }
 }

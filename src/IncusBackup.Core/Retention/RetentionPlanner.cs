@@ -14,7 +14,7 @@ public static class RetentionPlanner
 {
     public static IReadOnlyList<RetentionDecision> Apply(IEnumerable<BackupRecord> backups, RetentionPolicy policy, TimeZoneInfo zone, DateTimeOffset now) =>
         // Per resource of each server: two hosts sharing a repository keep their own histories of a same-named instance.
-        [.. backups.GroupBy(b => (b.Kind, b.Project, b.Pool, b.Name, b.ServerName)).SelectMany(g => ApplyToResource([.. g], policy, zone, now))];
+        [.. backups.GroupBy(ResourceIdentity.Of).SelectMany(g => ApplyToResource([.. g], policy, zone, now))];
 
     /// <summary>The decisions for the backups of one resource, newest first.</summary>
     public static IReadOnlyList<RetentionDecision> ApplyToResource(IReadOnlyList<BackupRecord> backups, RetentionPolicy policy, TimeZoneInfo zone, DateTimeOffset now)

@@ -29,9 +29,16 @@ public abstract class MappedRestoreCmdlet : RestoreCmdlet
     [Parameter]
     public Hashtable? ProfileMap { get; set; }
 
+    /// <summary>The cluster member to restore onto; by default the member the backup came from, while the cluster has it.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.ClusterMemberCompleter))]
+    public string? TargetMember { get; set; }
+
     protected override RestoreRequest Customize(RestoreRequest request) => request with
     {
         NewName = NewName,
+        TargetMember = TargetMember,
         PoolMap = ToMap(PoolMap, nameof(PoolMap)),
         NetworkMap = ToMap(NetworkMap, nameof(NetworkMap)),
         ProfileMap = ToMap(ProfileMap, nameof(ProfileMap)),

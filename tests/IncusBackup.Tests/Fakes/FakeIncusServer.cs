@@ -151,10 +151,12 @@ public sealed class FakeIncusServer : IDisposable
         Requests.Enqueue($"{request.HttpMethod} {pathAndQuery}");
         if (request.HttpMethod == "POST")
         {
-            using var reader = new StreamReader(request.InputStream, Encoding.UTF8);
-            var body = await reader.ReadToEndAsync();
+            using var raw = new MemoryStream();
+            await request.InputStream.CopyToAsync(raw);
+            var body = Encoding.UTF8.GetString(raw.GetBuffer(), 0, (int)raw.Length);
             PostBodies.Enqueue(body);
             _bodies[context] = body;
+            _rawBodies[context] = raw.ToArray();
         }
         try
         {
@@ -184,8 +186,13 @@ public sealed class FakeIncusServer : IDisposable
 
     private readonly ConcurrentDictionary<HttpListenerContext, string> _bodies = new();
 
+    private readonly ConcurrentDictionary<HttpListenerContext, byte[]> _rawBodies = new();
+
     /// <summary>The JSON body of a POST this server received.</summary>
     public string BodyOf(HttpListenerContext context) => _bodies.TryGetValue(context, out var b) ? b : "";
+
+    /// <summary>The bytes of a POST this server received (an uploaded archive).</summary>
+    public byte[] RawBodyOf(HttpListenerContext context) => _rawBodies.TryGetValue(context, out var b) ? b : [];
 
     private async Task DefaultAsync(HttpListenerContext context, string pathAndQuery)
     {

@@ -111,6 +111,23 @@ internal sealed class InMemoryIncus : IIncusServer
     public IOperationsApi Operations { get; }
     public IConfigApi Config { get; }
 
+    /// <summary>The members GET /1.0/cluster/members lists (set Info's ServerClustered too).</summary>
+    public List<ClusterMember> Members { get; } = [];
+
+    public IClusterApi Cluster => new ClusterFake(this);
+
+    /// <summary>Logs "use target m" and answers for the whole server: one memory holds every member.</summary>
+    public IIncusServer UseTarget(string member)
+    {
+        Calls.Enqueue($"use target {member}");
+        return this;
+    }
+
+    private sealed class ClusterFake(InMemoryIncus server) : IClusterApi
+    {
+        public Task<List<ClusterMember>> ListMembersAsync(CancellationToken ct) => Task.FromResult(server.Members.ToList());
+    }
+
     /// <summary>Declarative config the config API reads and writes, by "Kind:project/name" (IncusBackup.Config.ConfigResource.Key).</summary>
     public Dictionary<string, System.Text.Json.Nodes.JsonObject> ConfigObjects { get; } = [];
 

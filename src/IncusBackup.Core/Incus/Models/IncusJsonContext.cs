@@ -38,5 +38,6 @@ namespace IncusBackup.Incus;
 [JsonSerializable(typeof(VolumeCopyRequest))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(InstanceStateInfo))]
+[JsonSerializable(typeof(List<ClusterMember>))]
 [JsonSerializable(typeof(VolumeStateInfo))]
 internal sealed partial class IncusJsonContext : JsonSerializerContext;

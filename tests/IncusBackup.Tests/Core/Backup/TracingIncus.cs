@@ -33,6 +33,14 @@ internal sealed class TracingIncus : IIncusServer
     public IImagesApi Images => _inner.Images;
     public IOperationsApi Operations => _inner.Operations;
     public IConfigApi Config => _inner.Config;
+    public IClusterApi Cluster => _inner.Cluster;
+
+    /// <summary>Logged by the inner fake; one memory holds every member, so the view is this wrapper.</summary>
+    public IIncusServer UseTarget(string member)
+    {
+        _inner.UseTarget(member);
+        return this;
+    }
 
     public Task<ServerInfo> GetServerAsync(CancellationToken ct) => _inner.GetServerAsync(ct);
 

@@ -22,6 +22,14 @@ internal sealed class DeviceScanningIncus(InMemoryIncus inner) : IIncusServer
     public IImagesApi Images => inner.Images;
     public IOperationsApi Operations => inner.Operations;
     public IConfigApi Config => inner.Config;
+    public IClusterApi Cluster => inner.Cluster;
+
+    /// <summary>Logged by the inner fake; one memory holds every member, so the view is this wrapper.</summary>
+    public IIncusServer UseTarget(string member)
+    {
+        inner.UseTarget(member);
+        return this;
+    }
 
     public Task<ServerInfo> GetServerAsync(CancellationToken ct) => inner.GetServerAsync(ct);
 

@@ -1,0 +1,68 @@
+using System.Text.Json.Nodes;
+using IncusBackup.Incus;
+
+namespace IncusBackup.Config;
+
+/// <summary>
+/// The config keys of a storage pool or network that differ per cluster member (docs/incus-api.md §6): a GET without
+/// ?target= leaves them out, so a backup reads them member by member into the body's "member_config"
+/// ({ member: { key: value } }); a restore that creates the resource on a cluster first creates it on each member
+/// with that member's keys (it goes "Pending"), then once for the whole cluster with the global keys.
+/// </summary>
+public static class MemberConfig
+{
+    /// <summary>The body field that holds the keys per member.</summary>
+    public const string Field = "member_config";
+
+    private static readonly HashSet<string> PoolKeys =
+        ["size", "source", "source.wipe", "zfs.pool_name", "lvm.thinpool_name", "lvm.vg_name", "lvm.vg.force_reuse"];
+
+    private static readonly HashSet<string> NetworkKeys =
+        ["bgp.ipv4.nexthop", "bgp.ipv6.nexthop", "bridge.external_interfaces", "parent"];
+
+    public static bool IsMemberKey(ConfigKind kind, string key) => kind switch
+    {
+        ConfigKind.StoragePool => PoolKeys.Contains(key),
+        ConfigKind.Network => NetworkKeys.Contains(key),
+        _ => false,
+    };
+
+    /// <summary>Adds each member's keys to every pool and network read from a clustered server.</summary>
+    public static async Task<List<ConfigResource>> AddAsync(IIncusServer server, List<ConfigResource> resources, CancellationToken ct)
+    {
+        // An offline member cannot answer for its keys; it is left out (a restore then creates nothing there).
+        var members = (await server.Cluster.ListMembersAsync(ct).ConfigureAwait(false))
+            .Where(m => m.Status != "Offline").Select(m => m.ServerName).ToList();
+        var result = new List<ConfigResource>(resources.Count);
+        foreach (var resource in resources)
+        {
+            if (resource.Kind is not (ConfigKind.StoragePool or ConfigKind.Network))
+            {
+                result.Add(resource);
+                continue;
+            }
+            var body = (JsonObject)resource.Body.DeepClone();
+            var perMember = new JsonObject();
+            foreach (var member in members)
+            {
+                var (value, _) = await server.UseTarget(member).Config.GetAsync(resource.Kind, resource.Project, resource.Name, ct).ConfigureAwait(false);
+                var keys = new JsonObject();
+                foreach (var (key, v) in value?["config"] as JsonObject ?? [])
+                    if (IsMemberKey(resource.Kind, key) && v is not null) keys[key] = v.DeepClone();
+                perMember[member] = keys;
+            }
+            // The global view leaves them out already; a member's value never belongs in the cluster-wide config.
+            if (body["config"] is JsonObject config)
+                foreach (var key in config.Select(p => p.Key).Where(k => IsMemberKey(resource.Kind, k)).ToList()) config.Remove(key);
+            body[Field] = perMember;
+            result.Add(resource with { Body = body });
+        }
+        return result;
+    }
+
+    /// <summary>The keys per member a backup holds for a resource; empty for one from a standalone server.</summary>
+    public static IReadOnlyList<(string Member, JsonObject Keys)> Of(ConfigResource resource) =>
+        resource.Body[Field] is JsonObject perMember
+            ? [.. perMember.Where(p => p.Value is JsonObject).Select(p => (p.Key, (JsonObject)p.Value!))]
+            : [];
+}
