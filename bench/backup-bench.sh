@@ -34,7 +34,7 @@ Usage: bench/backup-bench.sh [options]
   --image ALIAS     image to launch (default busybox-test; needs sh, head and sync)
   --pool NAME       storage pool for the container's root disk (default default)
   --sections LIST   comma-separated sections to run: backup, uncompressed, restore, parallel, startup, scale, hash,
-                    phases, or all (default backup,restore)
+                    phases, consistency, restic, https, or all (default backup,restore)
   --gzip-rounds N   backup section: run the gzip/server-default cases (slow) in the first N rounds only
                     (default: every round; 0 leaves them out)
   --scale-backups N scale section: backups in the synthetic repository (default 100000)
@@ -63,7 +63,7 @@ GZIP_ROUNDS=
 SCALE_BACKUPS=100000
 SCALE_VERSIONS=100
 REPORT=
-ALL_SECTIONS=backup,uncompressed,restore,parallel,startup,scale,hash,phases,consistency,restic
+ALL_SECTIONS=backup,uncompressed,restore,parallel,startup,scale,hash,phases,consistency,restic,https
 
 while (($#)); do
     case $1 in
@@ -133,6 +133,7 @@ COW_POOL=             # the consistency section's btrfs pool (deleted at exit, a
 cleanup() {
     local rc=$?
     set +e
+    https_cleanup
     [[ -n $SAMPLER_PID ]] && kill "$SAMPLER_PID" 2>/dev/null && wait "$SAMPLER_PID" 2>/dev/null
     if ((PROJECT_CREATED)) && incus project show "$PROJECT" >/dev/null 2>&1; then
         log "cleaning up project $PROJECT"
@@ -611,6 +612,87 @@ restic_report() {
     echo
 }
 
+# The https section: the same backup and restore over HTTPS to 127.0.0.1, the module through -Remote and the incus CLI
+# through the same remote of a throwaway INCUS_CONF (its client certificate trusted for the run, the server's pinned in
+# servercerts/), so that both pay for TLS alike. The server listens on 127.0.0.1 for the section only, unless it
+# already listens somewhere; the trust entry and the listener are removed again at exit.
+HTTPS_CONF=
+HTTPS_TRUSTED=        # the fingerprint of the client certificate added to the trust store
+HTTPS_SET_ADDRESS=0   # 1 when this section set core.https_address (and unsets it at exit)
+HTTPS_ARCHIVE=
+HTTPS_BACKUP_CLI="incus export bench:$CT + sync (HTTPS)"
+HTTPS_BACKUP_MODULE="Backup-IncusInstance -Remote bench (HTTPS)"
+HTTPS_RESTORE_CLI="incus import bench: (HTTPS)"
+HTTPS_RESTORE_MODULE="Restore-IncusInstance -Remote bench -NewName (HTTPS)"
+https_cleanup() {
+    [[ -n $HTTPS_TRUSTED ]] && incus config trust remove "$HTTPS_TRUSTED" >/dev/null 2>&1
+    ((HTTPS_SET_ADDRESS)) && incus config unset core.https_address >/dev/null 2>&1
+    HTTPS_TRUSTED=; HTTPS_SET_ADDRESS=0
+}
+https_case() {
+    local env=(env "INCUS_CONF=$HTTPS_CONF")
+    case $1 in
+        0) measure --comp zstd "$HTTPS_BACKUP_CLI" \
+               "${env[@]}" sh -c "incus export bench:$CT @DIR@/backup.tar.zst --project '$PROJECT' --compression zstd --quiet && sync" ;;
+        1) measure --comp zstd "$HTTPS_BACKUP_MODULE" \
+               "${env[@]}" "${PWSH[@]}" "$(module_cmd Backup-IncusInstance -Remote bench -Name "$CT" -Project "$PROJECT" -Target dir:@DIR@ -Compression zstd)" ;;
+        2) measure --kind restore --comp zstd "$HTTPS_RESTORE_CLI" \
+               "${env[@]}" incus import bench: "$HTTPS_ARCHIVE" restored --project "$PROJECT" ;;
+        3) measure --kind restore --comp zstd "$HTTPS_RESTORE_MODULE" \
+               "${env[@]}" "${PWSH[@]}" "$(module_cmd Restore-IncusInstance -Remote bench -Name "$CT" -Project "$PROJECT" -Target "dir:$WORK/https-repo" -NewName restored)" ;;
+    esac
+    if (($1 >= 2)); then incus delete --force restored --project "$PROJECT"; fi
+}
+section_https() {
+    local address port
+    address=$(incus config get core.https_address)
+    if [[ -z $address ]]; then
+        port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        HTTPS_SET_ADDRESS=1
+        run incus config set core.https_address "127.0.0.1:$port" >&2
+    else
+        port=${address##*:}
+    fi
+    HTTPS_CONF=$WORK/incus-conf
+    mkdir -p "$HTTPS_CONF/servercerts"
+    run openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:secp384r1 -nodes -days 2 -subj /CN=incus-backup-bench \
+        -keyout "$HTTPS_CONF/client.key" -out "$HTTPS_CONF/client.crt" 2>/dev/null
+    HTTPS_TRUSTED=$(openssl x509 -in "$HTTPS_CONF/client.crt" -outform der | sha256sum | cut -c1-64)
+    run incus config trust add-certificate "$HTTPS_CONF/client.crt" --name "bench-$PROJECT" >&2
+    cp "$INCUS_DIR/server.crt" "$HTTPS_CONF/servercerts/bench.crt"
+    printf 'default-remote: local\nremotes:\n  bench:\n    addr: https://127.0.0.1:%s\n    protocol: incus\n    public: false\n' "$port" >"$HTTPS_CONF/config.yml"
+    record_cmd "# INCUS_CONF=<conf>: client.crt/.key (openssl, ECDSA P-384, trusted), servercerts/bench.crt, config.yml with remote bench: https://127.0.0.1:$port"
+    log "https: taking the backup to restore (untimed)"
+    run env "INCUS_CONF=$HTTPS_CONF" "${PWSH[@]}" "$(module_cmd Backup-IncusInstance -Remote bench -Name "$CT" -Project "$PROJECT" -Target "dir:$WORK/https-repo" -Compression zstd)" >&2
+    HTTPS_ARCHIVE=$(find "$WORK/https-repo/instances" -name 'export.tar.*' | head -n 1)
+    [[ -n $HTTPS_ARCHIVE ]] || die "https: the module backup to restore is missing"
+    round_robin https https_case 4
+    https_cleanup
+}
+https_report() {
+    local bc bm rc rm
+    bc=$(run_stat "$HTTPS_BACKUP_CLI" '$3' median); bm=$(run_stat "$HTTPS_BACKUP_MODULE" '$3' median)
+    rc=$(run_stat "$HTTPS_RESTORE_CLI" '$3' median); rm=$(run_stat "$HTTPS_RESTORE_MODULE" '$3' median)
+    echo "## HTTPS: a remote server"
+    echo
+    echo "The container holding $(size_label "$SIZE_MIB") of random data backed up and restored over HTTPS to 127.0.0.1: the"
+    echo "module through \`-Remote bench\`, the incus CLI through the same remote of the same throwaway INCUS_CONF (one"
+    echo "trusted ECDSA P-384 client certificate, the server's certificate pinned), both zstd. The restore imports the"
+    echo "same archive under another name. $RUNS round(s), interleaved; wall time of the whole process (the module's"
+    echo "includes pwsh start-up)."
+    echo
+    echo "| case | median (s) | min (s) | ratio (median) | ratio (min) | peak RSS median (MiB) |"
+    echo "|---|--:|--:|--:|--:|--:|"
+    local c ref
+    for c in "$HTTPS_BACKUP_CLI" "$HTTPS_BACKUP_MODULE" "$HTTPS_RESTORE_CLI" "$HTTPS_RESTORE_MODULE"; do
+        case $c in "$HTTPS_BACKUP_CLI"|"$HTTPS_BACKUP_MODULE") ref=$HTTPS_BACKUP_CLI ;; *) ref=$HTTPS_RESTORE_CLI ;; esac
+        echo "| $c | $(fmt "$(col_stat "$c" 3 median)" %.2f) | $(fmt "$(col_stat "$c" 3 min)" %.2f) | $(ratio "$(col_stat "$c" 3 median)" "$(col_stat "$ref" 3 median)") | $(ratio "$(col_stat "$c" 3 min)" "$(col_stat "$ref" 3 min)") | $(mib "$(col_stat "$c" 4 median)") |"
+    done
+    echo
+    echo "Backup over HTTPS: module / CLI = **$(ratio "$bm" "$bc")×** (median); restore: **$(ratio "$rm" "$rc")×**."
+    echo
+}
+
 # ---------------------------------------------------------------------------------------------- report
 # run_stat CASE AWK-EXPR min|median: the statistic of EXPR over the case's runs in $RAW; runs where EXPR is empty
 # do not count. (Columns: 3 wall, 4 rss KiB, 5 user, 6 sys, 7 out bytes, 9 server peak, 11 in-process seconds.)
@@ -908,6 +990,7 @@ write_report() {
         [[ -n $PHASES_BACKUP ]] && phases_report
         ((${#CONS_ROWS[@]})) && consistency_report
         ((${#RESTIC_ROWS[@]})) && restic_report
+        [[ -n $HTTPS_ARCHIVE ]] && https_report
         echo "<details><summary>Raw runs</summary>"
         echo
         echo "| case | run | wall (s) | peak RSS (KiB) | user (s) | sys (s) | output (bytes) | output dir total (bytes) | server peak (bytes) | load1 at start | in-process (s) |"

@@ -31,6 +31,8 @@ command -v mkfs.btrfs >/dev/null 2>&1 || need_packages+=(btrfs-progs)
 command -v restic >/dev/null 2>&1 || need_packages+=(restic)
 # The restic tests serve a REST repository with rclone serve restic (a real implementation of restic's REST protocol).
 command -v rclone >/dev/null 2>&1 || need_packages+=(rclone)
+# The bench's https section makes a throwaway client certificate with openssl.
+command -v openssl >/dev/null 2>&1 || need_packages+=(openssl)
 
 if [ ${#need_packages[@]} -gt 0 ]; then
     if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
