@@ -183,36 +183,76 @@ internal sealed class ServerExport(IIncusServer server, IReporter reporter)
         }
     }
 
+    /// <summary>
+    /// Copies the body with two buffers: the next part is read from the connection (and decrypted, over HTTPS) while
+    /// the last one is hashed and written, so the network and the disk work at the same time instead of taking
+    /// turns. A failure waits for the write in flight, so that a resumed download starts at the right byte.
+    /// </summary>
     private async Task CopyBodyAsync(string display, BackupDownload download, HashingStream writer, CancellationToken ct)
     {
         var total = download.TotalLength;
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        byte[][] buffers = [ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize)];
+        var writing = Task.CompletedTask;
         try
         {
             var lastReport = 0L;
+            var current = 0;
             int read;
-            while ((read = await download.Body.ReadAsync(buffer.AsMemory(0, BufferSize), ct).ConfigureAwait(false)) > 0)
+            while ((read = await download.Body.ReadAsync(buffers[current].AsMemory(0, BufferSize), ct).ConfigureAwait(false)) > 0)
             {
-                try
-                {
-                    await writer.WriteAsync(buffer.AsMemory(0, read), ct).ConfigureAwait(false);
-                }
-                catch (IOException e)
-                {
-                    throw new TargetWriteException(e);
-                }
-                if (writer.Length - lastReport >= BufferSize * 4L || writer.Length == total)
+                await writing.ConfigureAwait(false);
+                if (writer.Length - lastReport >= BufferSize * 4L)
                 {
                     lastReport = writer.Length;
                     reporter.Progress(new ItemProgress(display, "Downloading", writer.Length, total));
                 }
+                writing = WriteAsync(writer, buffers[current].AsMemory(0, read), ct);
+                current ^= 1;
             }
+            await writing.ConfigureAwait(false);
+            reporter.Progress(new ItemProgress(display, "Downloading", writer.Length, total));
             if (total is not null && writer.Length != total)
                 throw new IOException($"The server closed the download at {writer.Length} of {total} bytes.");
         }
+        catch (Exception) when (!writing.IsCompleted)
+        {
+            // The read failed while a write ran: let it end before anything reuses its buffer or resumes after it.
+            // A failed write (a full disk) says more than the read that failed beside it.
+            if (await FailureOf(writing).ConfigureAwait(false) is TargetWriteException writeFailure)
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(writeFailure);
+            throw;
+        }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            foreach (var buffer in buffers) ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Hashes and writes one part on a pool thread; a write error becomes a <see cref="TargetWriteException"/>.</summary>
+    private static Task WriteAsync(HashingStream writer, ReadOnlyMemory<byte> part, CancellationToken ct) =>
+        Task.Run(async () =>
+        {
+            try
+            {
+                await writer.WriteAsync(part, ct).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                throw new TargetWriteException(e);
+            }
+        }, CancellationToken.None);
+
+    /// <summary>Waits for a task and returns its exception, or null.</summary>
+    private static async Task<Exception?> FailureOf(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
         }
     }
 
