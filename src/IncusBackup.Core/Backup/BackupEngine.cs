@@ -34,7 +34,7 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
     /// mid-write is caught as TargetFull instead.
     /// </summary>
     public static async Task<long> EstimateSizeAsync(IIncusServer server, IBackupSource source, CancellationToken ct) =>
-        Math.Max(await source.UsedBytesAsync(server, ct).ConfigureAwait(false) ?? 0, MinimumFreeBytes);
+        Math.Max(await source.UsedBytesAsync(source.Member is { } member ? server.UseTarget(member) : server, ct).ConfigureAwait(false) ?? 0, MinimumFreeBytes);
 
     /// <summary>The sum of <see cref="EstimateSizeAsync(IIncusServer, IBackupSource, CancellationToken)"/>, asked for all sources at once.</summary>
     public static async Task<long> EstimateSizeAsync(IIncusServer server, IEnumerable<IBackupSource> sources, CancellationToken ct) =>
@@ -50,7 +50,7 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
         var exporter = new ServerExport(itemServer, reporter) { RetryDelay = DownloadRetryDelay };
         // The set-up requests do not depend on each other: one round trip's wait instead of four.
         var listing = options.WithoutSnapshots ? Task.FromResult(new List<string>()) : source.ListSnapshotsAsync(itemServer, ct);
-        var asking = itemServer.GetServerAsync(ct);
+        var asking = server.GetServerAsync(ct);
         var cleaning = exporter.CleanupLeftoversAsync(display, backups, ct);
         var thawing = Journal is null ? Task.CompletedTask : Journal.ThawLeftoversOnceAsync(server, reporter, ct);
         await Task.WhenAll(listing, asking, cleaning, thawing).ConfigureAwait(false);
@@ -79,8 +79,8 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
                 if (options.Compression is not null || !FallBackToNextCompression(compression, reporter, e))
                 {
                     throw new IncusBackupException(ErrorIds.CompressionUnsupported, ErrorKind.InvalidArgument,
-                        $"The itemServer cannot compress with '{compression}': {e.Message}", compression,
-                        "Pick another -Compression the itemServer has a binary for (gzip always works), or install it on the itemServer.", e);
+                        $"The server cannot compress with '{compression}': {e.Message}", compression,
+                        "Pick another -Compression the server has a binary for (gzip always works), or install it on the server.", e);
                 }
                 continue;
             }
@@ -95,7 +95,7 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
                 throw;
             }
 
-            // The file is named after what its bytes are, not after what was asked of the itemServer.
+            // The file is named after what its bytes are, not after what was asked of the server.
             var detectedKind = ArchiveCompression.Detect(writer.Head);
             var size = writer.Length;
             await writer.DisposeAsync().ConfigureAwait(false);
@@ -164,7 +164,7 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
         catch (OperationCanceledException e) when (hold.Expired.IsCancellationRequested && !ct.IsCancellationRequested)
         {
             throw new IncusBackupException(ErrorIds.FreezeTimeout, ErrorKind.OperationStopped,
-                $"The itemServer was still reading {display} after {hold.Limit!.Value.TotalSeconds:0} s with {string.Join(", ", writers.Where(w => w.IsActive).Select(w => $"{w.Project}/{w.Name}"))} frozen; "
+                $"The server was still reading {display} after {hold.Limit!.Value.TotalSeconds:0} s with {string.Join(", ", writers.Where(w => w.IsActive).Select(w => $"{w.Project}/{w.Name}"))} frozen; "
                 + "it was thawed and the backup stopped. Nothing was written.", display,
                 "Raise -FreezeTimeout (0: no limit), back it up from a copy with -Consistency Snapshot on a copy-on-write pool, or pick a faster -Compression (zstd, none).", e);
         }

@@ -214,10 +214,11 @@ internal sealed class ServerExport(IIncusServer server, IReporter reporter)
             if (total is not null && writer.Length != total)
                 throw new IOException($"The server closed the download at {writer.Length} of {total} bytes.");
         }
-        catch (Exception) when (!writing.IsCompleted)
+        catch (Exception) when (!writing.IsCompletedSuccessfully)
         {
-            // The read failed while a write ran: let it end before anything reuses its buffer or resumes after it.
-            // A failed write (a full disk) says more than the read that failed beside it.
+            // The read failed while a write ran, or after one failed: let it end before anything reuses its buffer
+            // or resumes after it. A failed write (a full disk) is never resumed: it says more than the read that
+            // failed beside it, and the bytes it counted may not be on disk.
             if (await FailureOf(writing).ConfigureAwait(false) is TargetWriteException writeFailure)
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(writeFailure);
             throw;

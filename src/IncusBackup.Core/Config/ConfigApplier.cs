@@ -37,34 +37,40 @@ public sealed class ConfigApplier(IIncusServer server)
     }
 
     /// <summary>
-    /// Creates a resource. On a cluster, a pool or network backed up from one is first defined on each member with
-    /// that member's keys, then created for the whole cluster; on a standalone server the keys of the member of the
-    /// same name, if the backup has one, join the config.
+    /// Creates a resource. On a cluster, a pool or network (but an OVN network, which has no member keys) is first
+    /// defined on every current member with that member's keys: those the backup holds for it, else the member keys
+    /// of a standalone server's backup, else none; then it is created for the whole cluster with the global keys
+    /// (Incus refuses the last step while a member lacks its definition). On a standalone server, the keys of the
+    /// backup's member of the same name, if any, join the config.
     /// </summary>
     private async Task CreateAsync(ConfigResource desired, CancellationToken ct)
     {
         var perMember = MemberConfig.Of(desired);
         var body = CreateBody(desired);
-        if (perMember.Count > 0)
+        var config = body["config"] as JsonObject ?? [];
+        var info = await server.GetServerAsync(ct).ConfigureAwait(false);
+        if (info.Environment.ServerClustered && MemberConfig.IsPerMember(desired))
         {
-            var info = await server.GetServerAsync(ct).ConfigureAwait(false);
-            if (info.Environment.ServerClustered)
+            var ownKeys = new JsonObject();
+            foreach (var key in config.Select(p => p.Key).Where(k => MemberConfig.IsMemberKey(desired.Kind, k)).ToList())
             {
-                foreach (var (member, keys) in perMember)
-                {
-                    var pending = new JsonObject { ["name"] = desired.Name, ["config"] = keys.DeepClone() };
-                    foreach (var field in new[] { "driver", "type" })
-                        if (desired.Body[field] is { } value) pending[field] = value.DeepClone();
-                    await server.UseTarget(member).Config.CreateAsync(desired.Kind, desired.Project, pending, ct).ConfigureAwait(false);
-                }
+                ownKeys[key] = config[key]?.DeepClone();
+                config.Remove(key);
             }
-            else if (perMember.FirstOrDefault(m => m.Member == info.Environment.ServerName) is { Keys: { } own })
+            foreach (var member in await server.Cluster.ListMembersAsync(ct).ConfigureAwait(false))
             {
-                var config = body["config"] as JsonObject ?? [];
-                foreach (var (key, value) in own) config[key] = value?.DeepClone();
-                body["config"] = config;
+                var keys = perMember.FirstOrDefault(m => m.Member == member.ServerName).Keys ?? ownKeys;
+                var pending = new JsonObject { ["name"] = desired.Name, ["config"] = keys.DeepClone() };
+                foreach (var field in new[] { "driver", "type" })
+                    if (desired.Body[field] is { } value) pending[field] = value.DeepClone();
+                await server.UseTarget(member.ServerName).Config.CreateAsync(desired.Kind, desired.Project, pending, ct).ConfigureAwait(false);
             }
         }
+        else if (perMember.FirstOrDefault(m => m.Member == info.Environment.ServerName) is { Keys: { } own })
+        {
+            foreach (var (key, value) in own) config[key] = value?.DeepClone();
+        }
+        body["config"] = config;
         await server.Config.CreateAsync(desired.Kind, desired.Project, body, ct).ConfigureAwait(false);
     }
 

@@ -27,6 +27,13 @@ public static class MemberConfig
         _ => false,
     };
 
+    /// <summary>Whether a cluster defines it member by member: every storage pool, and every network but OVN.</summary>
+    public static bool IsPerMember(ConfigResource resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        return resource.Kind == ConfigKind.StoragePool || (resource.Kind == ConfigKind.Network && resource.Text("type") != "ovn");
+    }
+
     /// <summary>Adds each member's keys to every pool and network read from a clustered server.</summary>
     public static async Task<List<ConfigResource>> AddAsync(IIncusServer server, List<ConfigResource> resources, CancellationToken ct)
     {
@@ -36,7 +43,7 @@ public static class MemberConfig
         var result = new List<ConfigResource>(resources.Count);
         foreach (var resource in resources)
         {
-            if (resource.Kind is not (ConfigKind.StoragePool or ConfigKind.Network))
+            if (!IsPerMember(resource))
             {
                 result.Add(resource);
                 continue;

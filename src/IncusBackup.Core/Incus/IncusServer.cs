@@ -49,9 +49,19 @@ internal sealed class IncusServer : IIncusServer
     private readonly IncusTransport _transport;
     private ServerInfo? _server;
 
-    public IncusServer(IncusTransport transport, ServerInfo? server = null)
+    /// <summary>The whole server, for a view aimed at one member (null for the whole server itself).</summary>
+    private readonly IncusServer? _parent;
+
+    /// <summary>One view per member, made once: parallel workers on one member share it.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IncusServer> _members = new(StringComparer.Ordinal);
+
+    public IncusServer(IncusTransport transport) : this(transport, null)
     {
-        _server = server;
+    }
+
+    private IncusServer(IncusTransport transport, IncusServer? parent)
+    {
+        _parent = parent;
         _transport = transport;
         Instances = new InstancesApi(transport);
         StorageVolumes = new StorageVolumesApi(transport);
@@ -79,10 +89,13 @@ internal sealed class IncusServer : IIncusServer
     public IConfigApi Config { get; }
     public IClusterApi Cluster { get; }
 
-    public IIncusServer UseTarget(string member) => new IncusServer(_transport.WithTarget(member), _server);
+    public IIncusServer UseTarget(string member) =>
+        (_parent ?? this)._members.GetOrAdd(member, m => new IncusServer((_parent ?? this)._transport.WithTarget(m), _parent ?? this));
 
     public async Task<ServerInfo> GetServerAsync(CancellationToken ct)
     {
+        // GET /1.0 is the cluster's answer, not a member's: a view asks the whole server's copy.
+        if (_parent is not null) return await _parent.GetServerAsync(ct).ConfigureAwait(false);
         if (_server is not null) return _server;
         var info = await _transport.GetAsync("/1.0", IncusJsonContext.Default.ServerInfo, ct).ConfigureAwait(false);
         if (info.Auth is not null && info.Auth != "trusted" && _transport.ServerTrust is not null)
@@ -99,5 +112,11 @@ internal sealed class IncusServer : IIncusServer
         return info;
     }
 
-    public void Dispose() => _transport.Dispose();
+    /// <summary>Disposes the connections; a member's view is disposed with the whole server, not on its own.</summary>
+    public void Dispose()
+    {
+        if (_parent is not null) return;
+        foreach (var view in _members.Values) view._transport.Dispose();
+        _transport.Dispose();
+    }
 }

@@ -18,6 +18,12 @@ public interface IInstancesApi
 
     Task RenameAsync(string project, string name, string newName, CancellationToken ct);
 
+    /// <summary>
+    /// Moves a stopped instance to another cluster member (POST with ?target=), storage and all. Incus imports a
+    /// backup on the member the client is connected to, whatever ?target= says, so a restore moves it after.
+    /// </summary>
+    Task MoveToMemberAsync(string project, string name, string member, CancellationToken ct);
+
     /// <summary>Replaces the instance's writable fields (PUT: a device left out is detached).</summary>
     Task UpdateAsync(string project, string name, InstanceUpdate update, CancellationToken ct);
 
@@ -64,6 +70,10 @@ internal sealed class InstancesApi(IncusTransport transport) : IInstancesApi
 
     public Task RenameAsync(string project, string name, string newName, CancellationToken ct) =>
         transport.ExecuteAsync(HttpMethod.Post, IncusPath.Instance(project, name), new RenameRequest { Name = newName }, IncusJsonContext.Default.RenameRequest, ct);
+
+    public Task MoveToMemberAsync(string project, string name, string member, CancellationToken ct) =>
+        transport.ExecuteAsync(HttpMethod.Post, IncusPath.Instance(project, name) + "&target=" + IncusPath.Esc(member),
+            new InstanceMoveRequest { Name = name }, IncusJsonContext.Default.InstanceMoveRequest, ct);
 
     public Task UpdateAsync(string project, string name, InstanceUpdate update, CancellationToken ct) =>
         transport.ExecuteAsync(HttpMethod.Put, IncusPath.Instance(project, name), update, IncusJsonContext.Default.InstanceUpdate, ct);

@@ -43,6 +43,16 @@ internal interface IRestoreStrategy
     /// <summary>Uploads the archive as <paramref name="target"/>; returns the import operation.</summary>
     Task<string> StartImportAsync(RestoreTarget target, BackupUpload upload, CancellationToken ct);
 
+    /// <summary>
+    /// Whether an import lands on <see cref="RestoreTarget.Member"/> by itself (a volume's, aimed there) or has to be
+    /// moved there afterwards with <see cref="MoveToMemberAsync"/> (an instance's: Incus imports it where the client
+    /// is connected).
+    /// </summary>
+    bool ImportLandsOnMember { get; }
+
+    /// <summary>Moves the imported copy to <see cref="RestoreTarget.Member"/> unless it is there already.</summary>
+    Task MoveToMemberAsync(RestoreTarget target, CancellationToken ct);
+
     Task RenameAsync(RestoreTarget target, string newName, CancellationToken ct);
 
     /// <summary>Deletes it if it exists (stopping an instance first). Cleanup: never cancelled.</summary>
@@ -69,12 +79,12 @@ internal static class RestoreStrategies
 {
     /// <param name="member">
     /// The cluster member the target lands on, or null. A volume on a local pool exists per member, so every call
-    /// about it is aimed there; an instance is found wherever it runs, so only its import is aimed (an instance
-    /// POST with ?target= would move it).
+    /// about it is aimed there. An instance is found wherever it runs, and nothing about it is aimed (an instance
+    /// POST with ?target= moves it, and an import ignores it): it is moved to its member after the import.
     /// </param>
     public static IRestoreStrategy For(BackupKind kind, IIncusServer server, string? member = null) => kind switch
     {
-        BackupKind.Instance => new InstanceRestoreStrategy(server, member is null ? server : server.UseTarget(member)),
+        BackupKind.Instance => new InstanceRestoreStrategy(server),
         BackupKind.Volume => new VolumeRestoreStrategy(member is null ? server : server.UseTarget(member)),
         _ => throw new NotSupportedException($"{kind} backups cannot be restored yet."),
     };

@@ -7,11 +7,8 @@ using static IncusBackup.Restore.RestoreStrategies;
 
 namespace IncusBackup.Restore;
 
-/// <summary>
-/// Restoring instances: POST /1.0/instances with X-Incus-name and X-Incus-pool, renames, and what an instance
-/// references. <paramref name="importServer"/> is the server aimed at the cluster member the import lands on.
-/// </summary>
-internal sealed class InstanceRestoreStrategy(IIncusServer server, IIncusServer importServer) : IRestoreStrategy
+/// <summary>Restoring instances: POST /1.0/instances with X-Incus-name and X-Incus-pool, renames, and what an instance references.</summary>
+internal sealed class InstanceRestoreStrategy(IIncusServer server) : IRestoreStrategy
 {
     public BackupKind Kind => BackupKind.Instance;
     public string Noun => "instance";
@@ -68,7 +65,17 @@ internal sealed class InstanceRestoreStrategy(IIncusServer server, IIncusServer 
         await server.Instances.TryGetAsync(target.Project, target.Name, ct).ConfigureAwait(false) is not null;
 
     public Task<string> StartImportAsync(RestoreTarget target, BackupUpload upload, CancellationToken ct) =>
-        importServer.Instances.StartImportAsync(target.Project, upload with { Name = target.Name, Pool = target.Pool }, ct);
+        server.Instances.StartImportAsync(target.Project, upload with { Name = target.Name, Pool = target.Pool }, ct);
+
+    public bool ImportLandsOnMember => false;
+
+    public async Task MoveToMemberAsync(RestoreTarget target, CancellationToken ct)
+    {
+        if (target.Member is not { } member) return;
+        var imported = await server.Instances.TryGetAsync(target.Project, target.Name, ct).ConfigureAwait(false);
+        if (imported is null || ClusterLocation.MemberOf(imported.Location) == member) return;
+        await server.Instances.MoveToMemberAsync(target.Project, target.Name, member, ct).ConfigureAwait(false);
+    }
 
     public Task RenameAsync(RestoreTarget target, string newName, CancellationToken ct) =>
         server.Instances.RenameAsync(target.Project, target.Name, newName, ct);

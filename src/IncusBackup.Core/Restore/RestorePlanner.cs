@@ -109,15 +109,25 @@ public sealed class RestorePlanner(IIncusServer server)
         return plan;
     }
 
+    /// <summary>
+    /// On a cluster, the step that moves an imported instance to its member (Incus imports it on the member the
+    /// client is connected to); null when the import lands there by itself or no member was chosen. A failed move
+    /// leaves the copy where it was imported; a replace rolls back as after any failed step.
+    /// </summary>
+    private static RestoreStep? MoveStep(IRestoreStrategy strategy, RestoreTarget target) =>
+        target.Member is null || strategy.ImportLandsOnMember ? null
+            : new RestoreStep($"Move {strategy.Noun} to member", $"{target} to {target.Member}", step => strategy.MoveToMemberAsync(target, step.Cancellation));
+
     /// <summary>A restore onto a free name: upload it in place (and start it if asked). Nothing to roll back.</summary>
     private List<RestoreStep> FreshSteps(RestorePlan plan, IRestoreStrategy strategy)
     {
         var target = plan.Target;
         var steps = new List<RestoreStep>
         {
-            new($"Restore {strategy.Noun}", $"{target}{target.OnMember} from {Source(plan)}", async step =>
+            new($"Restore {strategy.Noun}", $"{target}{(strategy.ImportLandsOnMember ? target.OnMember : "")} from {Source(plan)}", async step =>
                 step.Mapped = await _uploader.UploadAsync(plan, strategy, target, step.Reporter, step.Cancellation).ConfigureAwait(false)),
         };
+        if (MoveStep(strategy, target) is { } move) steps.Add(move);
         if (strategy.CanStart && plan.Request.Start) steps.Add(StartStep(target.Project, target.Name, undo: false));
         return steps;
     }
@@ -135,12 +145,14 @@ public sealed class RestorePlanner(IIncusServer server)
         var prefix = target.Kind == BackupKind.Volume ? $"{target.Project}/{target.Pool}" : target.Project;
         var steps = new List<RestoreStep>
         {
-            new($"Upload backup as temporary {strategy.Noun}", $"{prefix}/{temporary}{target.OnMember} from {Source(plan)}", step =>
+            new($"Upload backup as temporary {strategy.Noun}", $"{prefix}/{temporary}{(strategy.ImportLandsOnMember ? target.OnMember : "")} from {Source(plan)}", step =>
                 step.Log.RunAsync(RestoreSteps.Upload,
                     async () => step.Mapped = await _uploader.UploadAsync(plan, strategy, upload, step.Reporter, step.Cancellation,
                         operation => step.Journal?.Accepted(operation)).ConfigureAwait(false),
                     () => strategy.DeleteAsync(upload))),
         };
+        // Before anything is stopped: the original runs on while the copy travels to its member.
+        if (MoveStep(strategy, upload) is { } move) steps.Add(move);
         foreach (var instance in plan.AffectedInstances)
         {
             var (project, name) = Split(instance);

@@ -55,6 +55,11 @@ internal sealed class VolumeRestoreStrategy(IIncusServer server) : IRestoreStrat
     public Task<string> StartImportAsync(RestoreTarget target, BackupUpload upload, CancellationToken ct) =>
         server.StorageVolumes.StartImportAsync(target.Project, target.Pool!, upload with { Name = target.Name, Pool = null }, ct);
 
+    /// <summary>The import is aimed at the member with the rest (see <see cref="RestoreStrategies.For"/>).</summary>
+    public bool ImportLandsOnMember => true;
+
+    public Task MoveToMemberAsync(RestoreTarget target, CancellationToken ct) => Task.CompletedTask;
+
     public Task RenameAsync(RestoreTarget target, string newName, CancellationToken ct) =>
         server.StorageVolumes.RenameAsync(target.Project, target.Pool!, target.Name, newName, ct);
 

@@ -65,6 +65,7 @@ public static class RestoreTester
     {
         var checks = new List<TestCheck>();
         var label = backup.ToString();
+        // Aimed at the member the plan picks (on a cluster, the member the backup came from), once there is a plan.
         var strategy = RestoreStrategies.For(backup.Kind, server);
         var createdProject = false;
         RestoreTarget? made = null;
@@ -102,6 +103,7 @@ public static class RestoreTester
                 NewMacAddresses = true,
             };
             var plan = await planner.PlanAsync(repository, request, backup.Kind, ct).ConfigureAwait(false);
+            strategy = RestoreStrategies.For(backup.Kind, server, plan.Target.Member);
             if (plan.TargetExists)
             {
                 // Only in the user's project: restore beside what is there, never over it.
@@ -282,8 +284,8 @@ public static class RestoreTester
                 {
                     foreach (var volume in await server.StorageVolumes.ListCustomAsync(options.Project, pool.Name, limit.Token).ConfigureAwait(false))
                     {
-                        var target = new RestoreTarget(BackupKind.Volume, options.Project, pool.Name, volume.Name);
-                        await Try(target.ToString(), () => RestoreStrategies.For(BackupKind.Volume, server).DeleteAsync(target)).ConfigureAwait(false);
+                        var target = new RestoreTarget(BackupKind.Volume, options.Project, pool.Name, volume.Name, ClusterLocation.MemberOf(volume.Location));
+                        await Try(target.ToString(), () => RestoreStrategies.For(BackupKind.Volume, server, target.Member).DeleteAsync(target)).ConfigureAwait(false);
                     }
                 }
                 foreach (var profile in await server.Profiles.ListObjectsAsync(options.Project, limit.Token).ConfigureAwait(false))

@@ -156,7 +156,7 @@ public sealed class RemoveIncusBackupCommand : RepositoryCmdlet
             }
             using var hold = HoldAlone(repository);
             var listed = ListBackups(repository, null);
-            var newest = listed.GroupBy(r => (r.Kind, r.Project, r.Pool, r.Name))
+            var newest = listed.GroupBy(ResourceIdentity.Of)
                 .Select(g => g.MaxBy(r => BackupVersion.Parse(r.Version))!.Location).ToHashSet(StringComparer.Ordinal);
             // As the repository has it now: a record piped from an earlier listing may predate its protection.
             var protectedNow = listed.Where(r => r.Protected).Select(r => r.Location).ToHashSet(StringComparer.Ordinal);

@@ -343,6 +343,16 @@ internal sealed class InMemoryIncus : IIncusServer
             return Task.CompletedTask;
         }
 
+        public Task MoveToMemberAsync(string project, string name, string member, CancellationToken ct)
+        {
+            ct.ThrowIfCancellationRequested();
+            var instance = server.FindInstance(project, name) ?? throw NotFound("Instance");
+            server.Record($"move instance {project}/{name} {member}");
+            if (instance.IsActive) throw IncusApiException.OperationFailed("Instance must be stopped to be moved");
+            instance.Location = member;
+            return Task.CompletedTask;
+        }
+
         public Task UpdateAsync(string project, string name, InstanceUpdate update, CancellationToken ct)
         {
             var instance = server.FindInstance(project, name) ?? throw NotFound("Instance");

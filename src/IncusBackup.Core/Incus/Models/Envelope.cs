@@ -39,3 +39,11 @@ public sealed class RenameRequest
 {
     public string Name { get; set; } = "";
 }
+
+/// <summary>POST /1.0/instances/{name}?target=m: moves a stopped instance to another cluster member.</summary>
+public sealed class InstanceMoveRequest
+{
+    public string Name { get; set; } = "";
+    public bool Migration { get; set; } = true;
+    public bool Live { get; set; }
+}

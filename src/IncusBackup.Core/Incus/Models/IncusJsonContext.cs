@@ -31,6 +31,7 @@ namespace IncusBackup.Incus;
 [JsonSerializable(typeof(VolumeBackupRequest))]
 [JsonSerializable(typeof(InstanceStateRequest))]
 [JsonSerializable(typeof(RenameRequest))]
+[JsonSerializable(typeof(InstanceMoveRequest))]
 [JsonSerializable(typeof(ExecRequest))]
 [JsonSerializable(typeof(ProjectCreateRequest))]
 [JsonSerializable(typeof(InstanceUpdate))]

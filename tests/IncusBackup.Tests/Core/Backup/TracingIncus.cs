@@ -71,6 +71,8 @@ internal sealed class TracingIncus : IIncusServer
 
         public Task RenameAsync(string project, string name, string newName, CancellationToken ct) => Api.RenameAsync(project, name, newName, ct);
 
+        public Task MoveToMemberAsync(string project, string name, string member, CancellationToken ct) => Api.MoveToMemberAsync(project, name, member, ct);
+
         public Task UpdateAsync(string project, string name, InstanceUpdate update, CancellationToken ct) => Api.UpdateAsync(project, name, update, ct);
 
         public Task DeleteAsync(string project, string name, CancellationToken ct) => Api.DeleteAsync(project, name, ct);

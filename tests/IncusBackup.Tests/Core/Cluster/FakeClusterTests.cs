@@ -25,6 +25,10 @@ public sealed class FakeClusterTests : IDisposable
     private readonly FakeIncusServer _server = new();
     private readonly string _root = Path.Combine(Path.GetTempPath(), "ib-cluster-" + Guid.NewGuid().ToString("N"));
     private readonly ConcurrentQueue<(string Request, string Sha256)> _imports = new();
+    private readonly ConcurrentQueue<string> _moves = new();
+
+    /// <summary>Set once an import of a1 arrived: a1 then exists on m1, the member that answers.</summary>
+    private volatile bool _a1Imported;
     private IIncusServer? _client;
 
     /// <summary>Where v1 lives (a test moves it to the offline member).</summary>
@@ -88,25 +92,49 @@ public sealed class FakeClusterTests : IDisposable
     }
 
     [Fact]
-    public async Task FakeCluster_Restore_AimsTheImportAtTheRecordedMember()
+    public async Task FakeCluster_VolumeRestore_AimsEveryRequestAtTheRecordedMember()
     {
         var volume = await BackupVolumeAsync();
+
+        var plan = await PlanAsync(new RestoreRequest { Backup = volume }, BackupKind.Volume);
+        await ExecuteAsync(plan);
+
+        Assert.Equal("m2", plan.Target.Member);
+        Assert.StartsWith("p/local/v1 on member m2 from ", plan.Steps.Single().Target);
+        Assert.Equal(["POST /1.0/storage-pools/local/volumes/custom?project=p&target=m2"], _imports.Select(i => i.Request));
+        Assert.Equal([RestoreFixture.Sha256(RestoreFixture.VolumeArchive)], _imports.Select(i => i.Sha256));
+        Assert.Contains(_server.Requests, r => r == "GET /1.0/storage-pools/local/volumes/custom/v1?project=p&target=m2");
+    }
+
+    [Fact]
+    public async Task FakeCluster_InstanceRestore_ImportsWhereConnected_ThenMovesItToTheRecordedMember()
+    {
         var instance = await BackupInstanceAsync();
 
-        var volumePlan = await PlanAsync(new RestoreRequest { Backup = volume }, BackupKind.Volume);
-        var instancePlan = await PlanAsync(new RestoreRequest { Backup = instance }, BackupKind.Instance);
-        await ExecuteAsync(volumePlan);
-        await ExecuteAsync(instancePlan);
+        var plan = await PlanAsync(new RestoreRequest { Backup = instance }, BackupKind.Instance);
+        await ExecuteAsync(plan);
 
-        Assert.Equal("m2", volumePlan.Target.Member);
-        Assert.StartsWith("p/local/v1 on member m2 from ", volumePlan.Steps.Single().Target);
-        Assert.Equal(
-            ["POST /1.0/storage-pools/local/volumes/custom?project=p&target=m2", "POST /1.0/instances?project=p&target=m2"],
-            _imports.Select(i => i.Request));
-        Assert.Equal([RestoreFixture.Sha256(RestoreFixture.VolumeArchive), RestoreFixture.Sha256(RestoreFixture.InstanceArchive)], _imports.Select(i => i.Sha256));
-        // The instance is looked up wherever it runs: only its import is aimed (an instance POST with ?target= moves it).
-        Assert.Contains(_server.Requests, r => r == "GET /1.0/instances/a1?project=p");
-        Assert.Contains(_server.Requests, r => r == "GET /1.0/storage-pools/local/volumes/custom/v1?project=p&target=m2");
+        Assert.Equal("m2", plan.Target.Member);
+        // Incus imports an instance on the member that answers, whatever ?target= says: the plan says so, and moves it.
+        Assert.Equal(["Restore instance", "Move instance to member"], plan.Steps.Select(s => s.Action));
+        Assert.Equal("p/a1 to m2", plan.Steps[1].Target);
+        Assert.Equal(["POST /1.0/instances?project=p"], _imports.Select(i => i.Request));
+        Assert.Equal([RestoreFixture.Sha256(RestoreFixture.InstanceArchive)], _imports.Select(i => i.Sha256));
+        Assert.Equal(["POST /1.0/instances/a1?project=p&target=m2 {\"name\":\"a1\",\"migration\":true,\"live\":false}"], _moves);
+        // Nothing else about the instance is aimed: an instance POST with ?target= moves it.
+        Assert.DoesNotContain(_server.Requests, r => r.StartsWith("GET /1.0/instances/a1?", StringComparison.Ordinal) && r.Contains("target=", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task FakeCluster_InstanceRestore_OnTheMemberThatAnswers_IsNotMoved()
+    {
+        var instance = await BackupInstanceAsync();
+
+        var plan = await PlanAsync(new RestoreRequest { Backup = instance, TargetMember = "m1" }, BackupKind.Instance);
+        await ExecuteAsync(plan);
+
+        Assert.Equal(["POST /1.0/instances?project=p"], _imports.Select(i => i.Request));
+        Assert.Empty(_moves);
     }
 
     [Fact]
@@ -177,7 +205,7 @@ public sealed class FakeClusterTests : IDisposable
     }
 
     [Fact]
-    public async Task FakeCluster_ConfigRestore_CreatesAPoolOnEachMemberWithItsKeys_ThenForTheCluster()
+    public async Task FakeCluster_ConfigRestore_DefinesAPoolOnEveryMember_WithTheKeysTheBackupHasForIt_ThenCreatesItForTheCluster()
     {
         using var server = FakeReplies.Connect(_server);
         var backup = await IncusBackup.Config.ConfigReader.ReadAsync(server, null, CancellationToken.None);
@@ -192,12 +220,13 @@ public sealed class FakeClusterTests : IDisposable
 
         Assert.Null(failure);
         Assert.Equal(
-            ["POST /1.0/storage-pools?target=m1", "POST /1.0/storage-pools?target=m2", "POST /1.0/storage-pools"],
+            ["POST /1.0/storage-pools?target=m1", "POST /1.0/storage-pools?target=m2", "POST /1.0/storage-pools?target=m3", "POST /1.0/storage-pools"],
             _server.Requests.Where(r => r.StartsWith("POST /1.0/storage-pools", StringComparison.Ordinal)));
         Assert.Equal(
             [
                 """{"name":"gone","config":{"source":"/srv/m1","size":"10GiB"},"driver":"dir"}""",
                 """{"name":"gone","config":{"source":"/srv/m2","size":"20GiB"},"driver":"dir"}""",
+                """{"name":"gone","config":{},"driver":"dir"}""",
                 """{"name":"gone","driver":"dir","description":"","config":{"rsync.bwlimit":"10MiB"}}""",
             ],
             _server.PostBodies.Skip(before));
@@ -259,6 +288,12 @@ public sealed class FakeClusterTests : IDisposable
         var request = context.Request;
         var response = context.Response;
         var path = request.Url!.AbsolutePath;
+        // A volume of a local pool lives on one member: its own endpoints answer only when aimed there.
+        if (path.StartsWith("/1.0/storage-pools/local/volumes/custom/v1/", StringComparison.Ordinal) && request.QueryString["target"] != _v1Member)
+        {
+            await FakeIncusServer.SendError(response, 404, "Storage volume not found");
+            return true;
+        }
         switch (request.HttpMethod, path)
         {
             case ("GET", "/1.0"):
@@ -297,6 +332,14 @@ public sealed class FakeClusterTests : IDisposable
             case ("POST", "/1.0/instances"):
             case ("POST", "/1.0/storage-pools/local/volumes/custom"):
                 _imports.Enqueue(($"POST {pathAndQuery}", RestoreFixture.Sha256(_server.RawBodyOf(context))));
+                _a1Imported |= path == "/1.0/instances";
+                await _server.SendAsyncDone(response);
+                return true;
+            case ("GET", "/1.0/instances/a1") when _a1Imported:
+                await FakeIncusServer.SendSync(response, Instance("a1", "m1"));
+                return true;
+            case ("POST", "/1.0/instances/a1") when request.QueryString["target"] is not null:
+                _moves.Enqueue($"POST {pathAndQuery} {_server.BodyOf(context)}");
                 await _server.SendAsyncDone(response);
                 return true;
         }

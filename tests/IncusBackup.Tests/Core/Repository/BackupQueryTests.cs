@@ -65,10 +65,27 @@ public sealed class BackupQueryTests
             new BackupQuery { Latest = true }.Apply(shared).Select(r => r.Version).Order(StringComparer.Ordinal));
     }
 
-    private static BackupRecord With(BackupRecord record, string server) => new()
+    [Fact]
+    public void Latest_OnACluster_KeepsTheNewestVolumeOfEachMember_ButOneInstanceWhereverItRan()
+    {
+        BackupRecord[] cluster =
+        [
+            With(R("data", "20260101T000000Z", BackupKind.Volume, pool: "local"), "node1", "node1"),
+            With(R("data", "20260102T000000Z", BackupKind.Volume, pool: "local"), "node1", "node2"),
+            With(R("data", "20260103T000000Z", BackupKind.Volume, pool: "local"), "node1", "node1"),
+            With(R("web", "20260101T000000Z"), "node1", "node1"),
+            With(R("web", "20260102T000000Z"), "node1", "node2"),
+        ];
+
+        // Two volumes named data (one per member's local pool), one instance web that moved from node1 to node2.
+        Assert.Equal(["data@20260102T000000Z", "data@20260103T000000Z", "web@20260102T000000Z"],
+            new BackupQuery { Latest = true }.Apply(cluster).Select(r => $"{r.Name}@{r.Version}").Order(StringComparer.Ordinal));
+    }
+
+    private static BackupRecord With(BackupRecord record, string server, string? member = null) => new()
     {
         Kind = record.Kind, Project = record.Project, Pool = record.Pool, Name = record.Name, Version = record.Version, Timestamp = record.Timestamp,
         Compression = record.Compression, Sha256 = record.Sha256, ArchiveName = record.ArchiveName, Location = record.Location, Repository = record.Repository,
-        ServerName = server,
+        ServerName = server, Member = member,
     };
 }
