@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.IO.Pipelines;
 using IncusBackup.Archive;
 using IncusBackup.Errors;
 using IncusBackup.Incus;
@@ -59,7 +58,7 @@ internal sealed class SnapshotExport(IIncusServer server, ServerExport exporter,
         TimeSpan lifetime, HashingStream writer, CancellationToken ct)
     {
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var pipe = new Pipe();
+        var pipe = StreamingPipe.Create();
         var produce = Task.Run(async () =>
         {
             try

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using IncusBackup.Archive;
 using IncusBackup.Errors;
 using IncusBackup.Incus;
+using IncusBackup.IO;
 using IncusBackup.Reporting;
 
 namespace IncusBackup.Restore;
@@ -29,7 +30,7 @@ internal sealed class ArchiveUploader(IIncusServer server)
         Stream body = source;
         if (plan.NeedsRewrite)
         {
-            var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20));
+            var pipe = StreamingPipe.Create();
             rewrite = RewriteAsync(source, pipe.Writer, plan.Mapping, ct);
             body = pipe.Reader.AsStream();
         }
