@@ -34,7 +34,7 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
     /// mid-write is caught as TargetFull instead.
     /// </summary>
     public static async Task<long> EstimateSizeAsync(IIncusServer server, IBackupSource source, CancellationToken ct) =>
-        Math.Max(await source.UsedBytesAsync(source.Member is { } member ? server.UseTarget(member) : server, ct).ConfigureAwait(false) ?? 0, MinimumFreeBytes);
+        Math.Max(await source.UsedBytesAsync(server.AimedAt(source.Member), ct).ConfigureAwait(false) ?? 0, MinimumFreeBytes);
 
     /// <summary>The sum of <see cref="EstimateSizeAsync(IIncusServer, IBackupSource, CancellationToken)"/>, asked for all sources at once.</summary>
     public static async Task<long> EstimateSizeAsync(IIncusServer server, IEnumerable<IBackupSource> sources, CancellationToken ct) =>
@@ -45,7 +45,7 @@ public sealed class BackupEngine(IIncusServer server, IBackupRepository reposito
         var display = source.Resource.ToString();
         // On a cluster every request about the source is aimed at its member: a volume on a local pool exists
         // per member, and a temporary copy must land beside its original.
-        var itemServer = source.Member is { } member ? server.UseTarget(member) : server;
+        var itemServer = server.AimedAt(source.Member);
         var backups = source.ServerBackups(itemServer);
         var exporter = new ServerExport(itemServer, reporter) { RetryDelay = DownloadRetryDelay };
         // The set-up requests do not depend on each other: one round trip's wait instead of four.

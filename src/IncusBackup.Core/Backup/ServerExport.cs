@@ -4,6 +4,7 @@ using IncusBackup.Errors;
 using IncusBackup.Incus;
 using IncusBackup.IO;
 using IncusBackup.Reporting;
+using IncusBackup.Running;
 
 
 namespace IncusBackup.Backup;
@@ -219,7 +220,7 @@ internal sealed class ServerExport(IIncusServer server, IReporter reporter)
             // The read failed while a write ran, or after one failed: let it end before anything reuses its buffer
             // or resumes after it. A failed write (a full disk) is never resumed: it says more than the read that
             // failed beside it, and the bytes it counted may not be on disk.
-            if (await FailureOf(writing).ConfigureAwait(false) is TargetWriteException writeFailure)
+            if (await TaskOutcome.FailureOfAsync(writing).ConfigureAwait(false) is TargetWriteException writeFailure)
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(writeFailure);
             throw;
         }
@@ -242,20 +243,6 @@ internal sealed class ServerExport(IIncusServer server, IReporter reporter)
                 throw new TargetWriteException(e);
             }
         }, CancellationToken.None);
-
-    /// <summary>Waits for a task and returns its exception, or null.</summary>
-    private static async Task<Exception?> FailureOf(Task task)
-    {
-        try
-        {
-            await task.ConfigureAwait(false);
-            return null;
-        }
-        catch (Exception e)
-        {
-            return e;
-        }
-    }
 
     private static bool IsTransient(Exception e) => e switch
     {

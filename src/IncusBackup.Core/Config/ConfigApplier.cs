@@ -51,12 +51,7 @@ public sealed class ConfigApplier(IIncusServer server)
         var info = await server.GetServerAsync(ct).ConfigureAwait(false);
         if (info.Environment.ServerClustered && MemberConfig.IsPerMember(desired))
         {
-            var ownKeys = new JsonObject();
-            foreach (var key in config.Select(p => p.Key).Where(k => MemberConfig.IsMemberKey(desired.Kind, k)).ToList())
-            {
-                ownKeys[key] = config[key]?.DeepClone();
-                config.Remove(key);
-            }
+            var ownKeys = MemberConfig.TakeMemberKeys(desired.Kind, config);
             foreach (var member in await server.Cluster.ListMembersAsync(ct).ConfigureAwait(false))
             {
                 var keys = perMember.FirstOrDefault(m => m.Member == member.ServerName).Keys ?? ownKeys;

@@ -27,6 +27,19 @@ public static class MemberConfig
         _ => false,
     };
 
+    /// <summary>Removes the member keys of <paramref name="kind"/> from <paramref name="config"/> and returns them (null values left out).</summary>
+    public static JsonObject TakeMemberKeys(ConfigKind kind, JsonObject config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var taken = new JsonObject();
+        foreach (var key in config.Select(p => p.Key).Where(k => IsMemberKey(kind, k)).ToList())
+        {
+            if (config[key] is { } value) taken[key] = value.DeepClone();
+            config.Remove(key);
+        }
+        return taken;
+    }
+
     /// <summary>Whether a cluster defines it member by member: every storage pool, and every network but OVN.</summary>
     public static bool IsPerMember(ConfigResource resource)
     {
@@ -53,14 +66,10 @@ public static class MemberConfig
             foreach (var member in members)
             {
                 var (value, _) = await server.UseTarget(member).Config.GetAsync(resource.Kind, resource.Project, resource.Name, ct).ConfigureAwait(false);
-                var keys = new JsonObject();
-                foreach (var (key, v) in value?["config"] as JsonObject ?? [])
-                    if (IsMemberKey(resource.Kind, key) && v is not null) keys[key] = v.DeepClone();
-                perMember[member] = keys;
+                perMember[member] = TakeMemberKeys(resource.Kind, value?["config"] as JsonObject ?? []);
             }
             // The global view leaves them out already; a member's value never belongs in the cluster-wide config.
-            if (body["config"] is JsonObject config)
-                foreach (var key in config.Select(p => p.Key).Where(k => IsMemberKey(resource.Kind, k)).ToList()) config.Remove(key);
+            if (body["config"] is JsonObject config) TakeMemberKeys(resource.Kind, config);
             body[Field] = perMember;
             result.Add(resource with { Body = body });
         }

@@ -40,6 +40,13 @@ public interface IIncusServer : IDisposable
 
 public static class IncusServerExtensions
 {
+    /// <summary>The server aimed at <paramref name="member"/> (<see cref="IIncusServer.UseTarget"/>), or itself when there is none.</summary>
+    public static IIncusServer AimedAt(this IIncusServer server, string? member)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        return member is null ? server : server.UseTarget(member);
+    }
+
     public static async Task<bool> HasExtensionAsync(this IIncusServer server, string extension, CancellationToken ct) =>
         (await server.GetServerAsync(ct).ConfigureAwait(false)).ApiExtensions.Contains(extension);
 }
@@ -89,8 +96,11 @@ internal sealed class IncusServer : IIncusServer
     public IConfigApi Config { get; }
     public IClusterApi Cluster { get; }
 
-    public IIncusServer UseTarget(string member) =>
-        (_parent ?? this)._members.GetOrAdd(member, m => new IncusServer((_parent ?? this)._transport.WithTarget(m), _parent ?? this));
+    public IIncusServer UseTarget(string member)
+    {
+        var whole = _parent ?? this;
+        return whole._members.GetOrAdd(member, m => new IncusServer(whole._transport.WithTarget(m), whole));
+    }
 
     public async Task<ServerInfo> GetServerAsync(CancellationToken ct)
     {

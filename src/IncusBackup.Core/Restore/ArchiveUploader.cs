@@ -4,6 +4,7 @@ using IncusBackup.Errors;
 using IncusBackup.Incus;
 using IncusBackup.IO;
 using IncusBackup.Reporting;
+using IncusBackup.Running;
 
 namespace IncusBackup.Restore;
 
@@ -43,8 +44,8 @@ internal sealed class ArchiveUploader(IIncusServer server)
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A damaged archive may break the rewriter's decompressor before its checksum is reached: read the rest to tell.
-            if (file.Failure is null && rewrite is not null && await FaultedAsync(rewrite).ConfigureAwait(false))
-                await FaultedAsync(file.CopyToAsync(Stream.Null, CancellationToken.None)).ConfigureAwait(false);
+            if (file.Failure is null && rewrite is not null && await TaskOutcome.FailureOfAsync(rewrite).ConfigureAwait(false) is not null)
+                await TaskOutcome.FailureOfAsync(file.CopyToAsync(Stream.Null, CancellationToken.None)).ConfigureAwait(false);
             // However the broken-off request surfaced (a connection error, the rewriter's failure), the cause is the archive.
             if (file.Failure is not null) throw file.Failure;
             if (e is IncusApiException) throw new IncusBackupException(ErrorIds.RestoreFailed, ErrorKind.OperationFailed,
@@ -99,20 +100,6 @@ internal sealed class ArchiveUploader(IIncusServer server)
         {
             reporter.Warning($"{display}: its MAC addresses could not be cleared ({e.Message}); it may not start beside the original.");
             return [];
-        }
-    }
-
-    /// <summary>Awaits <paramref name="task"/>; true if it failed.</summary>
-    private static async Task<bool> FaultedAsync(Task task)
-    {
-        try
-        {
-            await task.ConfigureAwait(false);
-            return false;
-        }
-        catch (Exception)
-        {
-            return true;
         }
     }
 

@@ -85,7 +85,7 @@ internal static class RestoreStrategies
     public static IRestoreStrategy For(BackupKind kind, IIncusServer server, string? member = null) => kind switch
     {
         BackupKind.Instance => new InstanceRestoreStrategy(server),
-        BackupKind.Volume => new VolumeRestoreStrategy(member is null ? server : server.UseTarget(member)),
+        BackupKind.Volume => new VolumeRestoreStrategy(server.AimedAt(member)),
         _ => throw new NotSupportedException($"{kind} backups cannot be restored yet."),
     };
 

@@ -118,13 +118,16 @@ public sealed class RestorePlanner(IIncusServer server)
         target.Member is null || strategy.ImportLandsOnMember ? null
             : new RestoreStep($"Move {strategy.Noun} to member", $"{target} to {target.Member}", step => strategy.MoveToMemberAsync(target, step.Cancellation));
 
+    /// <summary>" on member m" where the import itself lands on the target's member; a move step says it otherwise.</summary>
+    private static string Landing(IRestoreStrategy strategy, RestoreTarget target) => strategy.ImportLandsOnMember ? target.OnMember : "";
+
     /// <summary>A restore onto a free name: upload it in place (and start it if asked). Nothing to roll back.</summary>
     private List<RestoreStep> FreshSteps(RestorePlan plan, IRestoreStrategy strategy)
     {
         var target = plan.Target;
         var steps = new List<RestoreStep>
         {
-            new($"Restore {strategy.Noun}", $"{target}{(strategy.ImportLandsOnMember ? target.OnMember : "")} from {Source(plan)}", async step =>
+            new($"Restore {strategy.Noun}", $"{target}{Landing(strategy, target)} from {Source(plan)}", async step =>
                 step.Mapped = await _uploader.UploadAsync(plan, strategy, target, step.Reporter, step.Cancellation).ConfigureAwait(false)),
         };
         if (MoveStep(strategy, target) is { } move) steps.Add(move);
@@ -145,7 +148,7 @@ public sealed class RestorePlanner(IIncusServer server)
         var prefix = target.Kind == BackupKind.Volume ? $"{target.Project}/{target.Pool}" : target.Project;
         var steps = new List<RestoreStep>
         {
-            new($"Upload backup as temporary {strategy.Noun}", $"{prefix}/{temporary}{(strategy.ImportLandsOnMember ? target.OnMember : "")} from {Source(plan)}", step =>
+            new($"Upload backup as temporary {strategy.Noun}", $"{prefix}/{temporary}{Landing(strategy, target)} from {Source(plan)}", step =>
                 step.Log.RunAsync(RestoreSteps.Upload,
                     async () => step.Mapped = await _uploader.UploadAsync(plan, strategy, upload, step.Reporter, step.Cancellation,
                         operation => step.Journal?.Accepted(operation)).ConfigureAwait(false),

@@ -70,6 +70,13 @@ public abstract class IncusCmdlet : PSCmdlet
 
     protected internal void WriteError(Exception e, object? target = null) => WriteError(ErrorRecordFactory.From(e, target));
 
+    /// <summary>A run that ended early (killed, a server gone) is worth knowing of: what opening cleaned after it is a warning.</summary>
+    protected IncusBackup.Repository.IBackupRepository ReportLeftovers(IncusBackup.Repository.IBackupRepository repository)
+    {
+        foreach (var line in repository.LeftoversCleaned) WriteWarning($"{repository.Target}: {line}.");
+        return repository;
+    }
+
     protected internal void ThrowTerminating(IncusBackupException e) => ThrowTerminatingError(ErrorRecordFactory.From(e));
 
     /// <summary>What a shared helper (a restore batch, the config applier) writes: the object itself, unless the cmdlet tags it for its view.</summary>

@@ -34,8 +34,7 @@ public abstract class ProtectionCmdlet : IncusCmdlet
             {
                 if (!_repositories.TryGetValue(record.Repository, out var repository))
                 {
-                    repository = RepositoryFactory.OpenForWrite(record, ToolVersion, RepositoryCredential?.GetNetworkCredential().Password);
-                    foreach (var line in repository.LeftoversCleaned) WriteWarning($"{repository.Target}: {line}.");
+                    repository = ReportLeftovers(RepositoryFactory.OpenForWrite(record, ToolVersion, RepositoryCredential?.GetNetworkCredential().Password));
                     _repositories[record.Repository] = repository;
                 }
                 var updated = Await(ct => repository.SetProtectedAsync(record, Protect, ct));

@@ -44,13 +44,6 @@ public abstract class RepositoryCmdlet : IncusCmdlet
 
     protected IBackupRepository OpenRepositoryForWrite(RepositoryTarget target) => ReportLeftovers(Terminating(() => RepositoryFactory.OpenForWrite(target, ToolVersion)));
 
-    /// <summary>A run that ended early (killed, a server gone) is worth knowing of: what opening cleaned after it is a warning.</summary>
-    protected IBackupRepository ReportLeftovers(IBackupRepository repository)
-    {
-        foreach (var line in repository.LeftoversCleaned) WriteWarning($"{repository.Target}: {line}.");
-        return repository;
-    }
-
     /// <summary>Opens the repository to write into; with <paramref name="initialize"/> (-Initialize) creates it first when it does not exist.</summary>
     protected IBackupRepository OpenRepositoryForWrite(RepositoryTarget target, bool initialize)
     {

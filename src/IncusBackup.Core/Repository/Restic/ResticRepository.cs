@@ -90,8 +90,10 @@ internal sealed class ResticRepository(string location, Func<string, string?> en
             .Where(s => kind is null || ResticTags.Value(s.Tags, "kind") == kind.Value.ToString().ToLowerInvariant())
             .ToList();
         // A seal whose archive snapshot is gone (a run stopped just as it sealed, then cleaned up) is not a backup.
-        var present = snapshots.Select(s => s.Id[..Math.Min(8, s.Id.Length)]).ToHashSet(StringComparer.Ordinal);
-        var orphanedSeals = seals.Where(s => ResticTags.Files(s.Tags).Values.Any(id => !present.Contains(id[..Math.Min(8, id.Length)]))).ToList();
+        // Compared by their first 8 hex digits, restic's short id, whichever length a tag holds.
+        static string Short(string id) => id[..Math.Min(8, id.Length)];
+        var present = snapshots.Select(s => Short(s.Id)).ToHashSet(StringComparer.Ordinal);
+        var orphanedSeals = seals.Where(s => ResticTags.Files(s.Tags).Values.Any(id => !present.Contains(Short(id)))).ToList();
         seals = [.. seals.Except(orphanedSeals)];
         var cache = ListingCache.Load(Target, "", Target);
         var results = new (BackupRecord? Record, string? Problem)[seals.Count];

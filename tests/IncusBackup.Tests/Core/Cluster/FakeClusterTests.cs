@@ -246,21 +246,17 @@ public sealed class FakeClusterTests : IDisposable
         Assert.Equal("/1.0", transport.Targeted("/1.0"));
     }
 
-    private async Task<BackupRecord> BackupVolumeAsync(string name = "v1")
-    {
-        var server = Client;
-        var source = (await new ResourceSelector(server).SelectVolumesAsync([name], "local", "p", CancellationToken.None)).Targets.Single();
-        var engine = new BackupEngine(server, DirectoryRepository.OpenForWrite(_root, "test"), "test") { Journal = null };
-        return await engine.BackupAsync(source, new BackupOptions { Compression = "gzip" }, new RecordingReporter(), CancellationToken.None);
-    }
+    private async Task<BackupRecord> BackupVolumeAsync() =>
+        await BackupAsync((await new ResourceSelector(Client).SelectVolumesAsync(["v1"], "local", "p", CancellationToken.None)).Targets.Single(),
+            new BackupOptions { Compression = "gzip" });
 
-    private async Task<BackupRecord> BackupInstanceAsync()
-    {
-        var server = Client;
-        var source = (await new ResourceSelector(server).SelectInstancesAsync(["a1"], "p", CancellationToken.None)).Targets.Single();
-        var engine = new BackupEngine(server, DirectoryRepository.OpenForWrite(_root, "test"), "test") { Journal = null };
-        return await engine.BackupAsync(source, new BackupOptions { Compression = "gzip", Consistency = ConsistencyMode.None }, new RecordingReporter(), CancellationToken.None);
-    }
+    private async Task<BackupRecord> BackupInstanceAsync() =>
+        await BackupAsync((await new ResourceSelector(Client).SelectInstancesAsync(["a1"], "p", CancellationToken.None)).Targets.Single(),
+            new BackupOptions { Compression = "gzip", Consistency = ConsistencyMode.None });
+
+    private Task<BackupRecord> BackupAsync(IBackupSource source, BackupOptions options) =>
+        new BackupEngine(Client, DirectoryRepository.OpenForWrite(_root, "test"), "test") { Journal = null }
+            .BackupAsync(source, options, new RecordingReporter(), CancellationToken.None);
 
     private async Task<RestorePlan> PlanAsync(RestoreRequest request, BackupKind kind) =>
         await new RestorePlanner(Client).PlanAsync(DirectoryRepository.OpenExisting(_root), request, kind, CancellationToken.None);
