@@ -29,13 +29,16 @@ Backup-IncusInstance -Name big -Project $($script:P) -Target '$($script:T)' -Com
         Start-ScheduledScript $script
     }
 
-    # Whether big is frozen, from its cgroup's freezer (v1 freezer.state, or v2 cgroup.events), which answers at once.
-    # Asking Incus can wait: a state read that starts just before the freeze may return after the thaw and miss it.
+    # Whether big is frozen: first its cgroup's freezer (v1 freezer.state, or v2 cgroup.events), which answers at once,
+    # then Incus. Asking Incus alone can wait: a state read that starts just before the freeze may return after the
+    # thaw and miss it; and the cgroup alone can be frozen while Incus still says FREEZING.
     function Test-BigFrozen {
         $cgroup = "lxc.payload.$($script:P)_big"
         foreach ($path in "/sys/fs/cgroup/freezer/$cgroup/freezer.state", "/sys/fs/cgroup/$cgroup/cgroup.events") {
-            if (Test-Path -LiteralPath $path) { return (Get-Content -LiteralPath $path -Raw) -match '(?m)^(FROZEN|frozen 1)$' }
+            # Not frozen yet by the cgroup: do not ask Incus, whose read could straddle the freeze.
+            if ((Test-Path -LiteralPath $path) -and (Get-Content -LiteralPath $path -Raw) -notmatch '(?m)^(FROZEN|frozen 1)$') { return $false }
         }
+        # Frozen by the cgroup (or no cgroup file to read): Incus must say so too, not FREEZING.
         (Invoke-Incus query "/1.0/instances/big?project=$($script:P)" | ConvertFrom-Json).status -eq 'Frozen'
     }
 
