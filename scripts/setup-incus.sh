@@ -75,6 +75,13 @@ profiles:
 YAML
 fi
 
+# The default profile's root disk is what `incus launch` in a project without its own profiles relies on: put it
+# back if something removed it (a CI run once found the pool but an empty default profile).
+if ! incus profile device get default root pool >/dev/null 2>&1; then
+    log "the default profile has no root disk: adding one on pool 'default'"
+    incus profile device add default root disk path=/ pool=default >/dev/null
+fi
+
 if ! incus network show incusbr0 >/dev/null 2>&1; then
     log "creating bridge incusbr0 (host-only, no NAT)"
     incus network create incusbr0 ipv4.address=10.99.0.1/24 ipv4.nat=false ipv6.address=none >/dev/null
