@@ -74,8 +74,12 @@ Backup-IncusInstance -Name big -Project $($script:P) -Target '$($script:T)' -Con
         $run = Start-ScheduledScript $script
         try {
             $deadline = [DateTime]::UtcNow.AddSeconds(90)
-            while (-not (@(Invoke-Incus list --project $script:P -c n -f csv) -like 'incusbackup-*')) {
-                if ($run.Process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw 'The backup run never made its copy.' }
+            # The bare instance list (names only): a listing with state could wait on the copy being made and miss it.
+            while (-not (@((Invoke-Incus query "/1.0/instances?project=$($script:P)" | ConvertFrom-Json)) -like '*/incusbackup-*')) {
+                if ($run.Process.HasExited -or [DateTime]::UtcNow -gt $deadline) {
+                    $ended = if ($run.Process.HasExited) { " It ended (exit code $($run.Process.ExitCode)): $($run.Stdout.Result) $($run.Stderr.Result)" } else { '' }
+                    throw "The backup run never made its copy.$ended"
+                }
                 Start-Sleep -Milliseconds 100
             }
             Start-Sleep -Milliseconds 500 # into the copy's export
