@@ -64,8 +64,7 @@ Describe 'A backup run killed during the freeze' {
             $deadline = [DateTime]::UtcNow.AddSeconds(90)
             while (-not (Test-BigFrozen)) {
                 if ($run.Process.HasExited -or [DateTime]::UtcNow -gt $deadline) {
-                    $ended = if ($run.Process.HasExited) { " It ended (exit code $($run.Process.ExitCode)): $($run.Stdout.Result) $($run.Stderr.Result)" } else { '' }
-                    throw "The backup run never froze the instance.$ended"
+                    throw "The backup run never froze the instance.$(Get-ScheduledScriptEnding $run)"
                 }
                 Start-Sleep -Milliseconds 100
             }

@@ -117,6 +117,12 @@ function Wait-ScheduledScript {
     finally { $Run.Process.Dispose() }
 }
 
+# For a failure message about a script Start-ScheduledScript started: how it ended, or nothing while it runs.
+function Get-ScheduledScriptEnding {
+    param([Parameter(Mandatory)] $Run)
+    if ($Run.Process.HasExited) { " It ended (exit code $($Run.Process.ExitCode)): $($Run.Stdout.Result) $($Run.Stderr.Result)" } else { '' }
+}
+
 # Kills a script Start-ScheduledScript started with SIGKILL, as a crash or the OOM killer would, and waits for it.
 function Stop-ScheduledScript {
     param([Parameter(Mandatory)] $Run)
