@@ -74,11 +74,11 @@ Backup-IncusInstance -Name big -Project $($script:P) -Target '$($script:T)' -Con
         $run = Start-ScheduledScript $script
         try {
             $deadline = [DateTime]::UtcNow.AddSeconds(90)
-            # The bare instance list (names only): a listing with state could wait on the copy being made and miss it.
-            while (-not (@((Invoke-Incus query "/1.0/instances?project=$($script:P)" | ConvertFrom-Json)) -like '*/incusbackup-*')) {
+            # The server's own containers folder, not the API: a listing that starts while the copy is being made can
+            # wait until the run has removed it again, and miss it.
+            while (-not (Test-Path -Path "/var/lib/incus/containers/$($script:P)_incusbackup-*")) {
                 if ($run.Process.HasExited -or [DateTime]::UtcNow -gt $deadline) {
-                    $ended = if ($run.Process.HasExited) { " It ended (exit code $($run.Process.ExitCode)): $($run.Stdout.Result) $($run.Stderr.Result)" } else { '' }
-                    throw "The backup run never made its copy.$ended"
+                    throw "The backup run never made its copy.$(Get-ScheduledScriptEnding $run)"
                 }
                 Start-Sleep -Milliseconds 100
             }
