@@ -69,7 +69,7 @@ Describe 'A Snapshot-mode backup run killed while it exports the copy' {
         $script = Join-Path $script:T 'backup.ps1'
         Set-Content -LiteralPath $script -Value @"
 Import-Module '$(Join-Path (Get-RepositoryRoot) 'module/IncusBackup')'
-Backup-IncusInstance -Name big -Project $($script:P) -Target '$($script:T)' -Consistency Snapshot -Compression gzip
+Backup-IncusInstance -Name big -Project $($script:P) -Target '$($script:T)' -Consistency Snapshot -Compression gzip -ErrorAction Stop
 "@
         $run = Start-ScheduledScript $script
         try {

@@ -24,22 +24,31 @@ BeforeAll {
         Set-Content -LiteralPath $script -Value @"
 `$env:XDG_STATE_HOME = '$($script:State)'
 Import-Module '$(Join-Path (Get-RepositoryRoot) 'module/IncusBackup')'
-Backup-IncusInstance -Name big -Project $($script:P) -Target '$($script:T)' -Compression $Compression
+Backup-IncusInstance -Name big -Project $($script:P) -Target '$($script:T)' -Compression $Compression -ErrorAction Stop
 "@
         Start-ScheduledScript $script
     }
 
-    # Whether big is frozen: first its cgroup's freezer (v1 freezer.state, or v2 cgroup.events), which answers at once,
-    # then Incus. Asking Incus alone can wait: a state read that starts just before the freeze may return after the
-    # thaw and miss it; and the cgroup alone can be frozen while Incus still says FREEZING.
+    # Whether big's cgroup is frozen (v1 freezer.state, or v2 cgroup.events): a file read that answers at once, where a
+    # question to Incus is a process start and a request that, with the server busy, can outlast the freeze and miss it.
+    # Without a cgroup file to read, Incus is asked.
     function Test-BigFrozen {
         $cgroup = "lxc.payload.$($script:P)_big"
         foreach ($path in "/sys/fs/cgroup/freezer/$cgroup/freezer.state", "/sys/fs/cgroup/$cgroup/cgroup.events") {
-            # Not frozen yet by the cgroup: do not ask Incus, whose read could straddle the freeze.
-            if ((Test-Path -LiteralPath $path) -and (Get-Content -LiteralPath $path -Raw) -notmatch '(?m)^(FROZEN|frozen 1)$') { return $false }
+            if (Test-Path -LiteralPath $path) { return (Get-Content -LiteralPath $path -Raw) -match '(?m)^(FROZEN|frozen 1)$' }
         }
-        # Frozen by the cgroup (or no cgroup file to read): Incus must say so too, not FREEZING.
         (Invoke-Incus query "/1.0/instances/big?project=$($script:P)" | ConvertFrom-Json).status -eq 'Frozen'
+    }
+
+    # Big's state as Incus reports it, once it is no longer between states (FREEZING may linger after the cgroup froze).
+    function Get-BigSettledState {
+        $deadline = [DateTime]::UtcNow.AddSeconds(15)
+        do {
+            $state = Invoke-Incus list big --project $script:P -c s -f csv
+            if ($state -ne 'FREEZING') { return $state }
+            Start-Sleep -Milliseconds 200
+        } while ([DateTime]::UtcNow -lt $deadline)
+        $state
     }
 
     # The next run, with the test's freeze journal.
@@ -61,17 +70,20 @@ Describe 'A backup run killed during the freeze' {
     It 'leaves the instance frozen, and the next run thaws it, cleans up and backs it up' -Skip:$script:NoIncus {
         $run = Start-BackupRun gzip
         try {
-            $deadline = [DateTime]::UtcNow.AddSeconds(90)
+            $started = [DateTime]::UtcNow
+            $polls = 0
             while (-not (Test-BigFrozen)) {
-                if ($run.Process.HasExited -or [DateTime]::UtcNow -gt $deadline) {
-                    throw "The backup run never froze the instance.$(Get-ScheduledScriptEnding $run)"
+                $polls++
+                if ($run.Process.HasExited -or [DateTime]::UtcNow -gt $started.AddSeconds(90)) {
+                    $seconds = [int]([DateTime]::UtcNow - $started).TotalSeconds
+                    throw "The backup run never froze the instance ($polls polls in $seconds s).$(Get-ScheduledScriptEnding $run)"
                 }
-                Start-Sleep -Milliseconds 100
+                Start-Sleep -Milliseconds 50
             }
         }
         finally { Stop-ScheduledScript $run }
 
-        (Invoke-Incus list big --project $script:P -c s -f csv) | Should -Be 'FROZEN' -Because 'a killed process cannot thaw what it froze'
+        Get-BigSettledState | Should -Be 'FROZEN' -Because 'a killed process cannot thaw what it froze'
         @(Get-ChildItem -LiteralPath (Join-Path $script:State 'incus-backup/frozen') -Filter *.json).Count | Should -Be 1 -Because 'the freeze was written down before it happened'
         @(Get-IncusBackup -Target $script:T -WarningAction SilentlyContinue).Count | Should -Be 0
 

@@ -120,7 +120,11 @@ function Wait-ScheduledScript {
 # For a failure message about a script Start-ScheduledScript started: how it ended, or nothing while it runs.
 function Get-ScheduledScriptEnding {
     param([Parameter(Mandatory)] $Run)
-    if ($Run.Process.HasExited) { " It ended (exit code $($Run.Process.ExitCode)): $($Run.Stdout.Result) $($Run.Stderr.Result)" } else { '' }
+    if (-not $Run.Process.HasExited) { return '' }
+    # The process has ended, but the reads of its output may still be draining the pipes.
+    $null = [System.Threading.Tasks.Task]::WaitAll(@($Run.Stdout, $Run.Stderr), 10000)
+    $output = (@($Run.Stdout, $Run.Stderr | Where-Object IsCompleted | ForEach-Object Result) | ConvertTo-DisplayLine) -join ' '
+    " It ended (exit code $($Run.Process.ExitCode)): $output"
 }
 
 # Kills a script Start-ScheduledScript started with SIGKILL, as a crash or the OOM killer would, and waits for it.
